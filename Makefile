@@ -1,0 +1,34 @@
+# Ozara — the two set-up commands are `make demo` and `make test`; each works on a fresh machine.
+PY := .venv/bin/python
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test test-fast lint format typecheck bench venv clean
+
+venv:
+	@scripts/bootstrap
+
+demo: venv
+	@$(PY) -m ozara.demo
+
+test: lint
+	@scripts/bootstrap --with-postgres
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+test-fast: venv
+	$(PY) -m pytest -x -q -m "not postgres and not slow" $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check ozara tests bench
+	$(PY) -m ruff format --check ozara tests bench
+	$(PY) -m mypy
+
+format: venv
+	$(PY) -m ruff format ozara tests bench
+	$(PY) -m ruff check --fix ozara tests bench
+
+bench: venv
+	@scripts/bootstrap --with-postgres
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache .hypothesis

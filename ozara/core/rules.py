@@ -1,0 +1,169 @@
+"""The rule registry: every rule the core applies, with its article and rule-set version.
+
+Art. 15 says the Protocol changes only by separate amending protocols. So a rule is
+identified by a stable id and belongs to a versioned rule set; every decision names
+both, and an amendment becomes a new ``RULESET_VERSION`` rather than a silent edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: The text in force: the Protocol signed in Moscow on 23 December 2014, unamended.
+RULESET_VERSION = "csto-it-2014.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    article: str
+    text_en: str
+    text_ru: str
+
+
+def _rules(*rules: Rule) -> dict[str, Rule]:
+    return {r.id: r for r in rules}
+
+
+RULES: dict[str, Rule] = _rules(
+    Rule("art3.category", "Art. 3", "the crime category must be one of Art. 3 (a), (b) or (c)",
+         "категория преступления должна соответствовать ст. 3 (a), (b) или (c)"),
+    Rule("art3.qualification", "Art. 3",
+         "the national legal qualification (article of the criminal code) is required",
+         "требуется правовая квалификация по национальному законодательству"),
+    Rule("art4.designated", "Art. 4",
+         "cooperation runs only between designated competent bodies",
+         "взаимодействие осуществляется только между уполномоченными компетентными органами"),
+    Rule("art4.distinct_parties", "Art. 4",
+         "the requesting and the requested body must belong to different Parties",
+         "запрашивающий и запрашиваемый органы должны принадлежать разным Сторонам"),
+    Rule("art6.required", "Art. 6 para 2", "a request must state this field",
+         "запрос должен содержать это поле"),
+    Rule("art6.assistance_item", "Art. 6 para 2",
+         "each item of assistance sought is an operational-search measure or a procedural action",
+         "каждый пункт запрашиваемой помощи — оперативно-розыскное мероприятие "
+         "или процессуальное действие"),
+    Rule("art6.written", "Art. 6 para 3",
+         "a request is sent in writing: it must be signed before it is sent",
+         "запрос направляется в письменной форме: он должен быть подписан до отправки"),
+    Rule("art6.urgent", "Art. 6 para 4",
+         "only an urgent request about a crime being prepared may be sent before its written form",
+         "только срочный запрос о готовящемся преступлении может быть передан до письменного"),
+    Rule("art6.urgent_confirmation", "Art. 6 para 4",
+         "an urgent request must be confirmed in writing within 72 hours of its transmission",
+         "срочный запрос должен быть письменно подтверждён в течение 72 часов"),
+    Rule("art6.signatory", "Art. 6 para 5",
+         "a request is signed by the head of the requesting body or a deputy",
+         "запрос подписывается руководителем запрашивающего органа или его заместителем"),
+    Rule("art6.attachment", "Art. 6 para 2",
+         "an attachment needs a file name, a size and a SHA-256 digest",
+         "вложение должно иметь имя файла, размер и хэш SHA-256"),
+    Rule("art7.execution_term", "Art. 7 para 2",
+         "a request is executed within 30 days of its receipt unless another term is agreed",
+         "запрос исполняется в срок не более 30 дней с даты его получения"),
+    Rule("art7.delay_notice", "Art. 7 para 3",
+         "the requesting Party is informed at once of circumstances that prevent "
+         "or substantially delay execution",
+         "запрашивающая Сторона незамедлительно уведомляется об обстоятельствах, "
+         "препятствующих исполнению"),
+    Rule("art7.forwarding", "Art. 7 para 4",
+         "a request outside the body's competence is passed within 3 days of receipt to the "
+         "competent body of the same state, informing the requesting body at the same time",
+         "запрос вне компетенции передаётся в течение 3 дней компетентному органу "
+         "своего государства с одновременным уведомлением запрашивающего органа"),
+    Rule("art7.additional_information", "Art. 7 para 5",
+         "the requested Party may ask for additional information",
+         "запрашиваемая Сторона вправе запросить дополнительные сведения"),
+    Rule("art7.postponement", "Art. 7 para 6",
+         "execution may be postponed, informing the requesting Party",
+         "исполнение может быть отсрочено с уведомлением запрашивающей Стороны"),
+    Rule("art7.conditions", "Art. 7 para 6",
+         "execution may be made subject to conditions after consultations; "
+         "accepted conditions bind the requesting Party",
+         "исполнение может быть обусловлено условиями; принятые условия обязательны"),
+    Rule("art7.results", "Art. 7 para 7",
+         "the results of execution are reported to the requesting Party",
+         "о результатах исполнения сообщается запрашивающей Стороне"),
+    Rule("art9.reasons", "Art. 9 para 2",
+         "a refusal, in full or in part, is notified in writing with its reasons",
+         "об отказе, полном или частичном, уведомляют письменно с указанием причин"),
+    Rule("art9.refusal", "Art. 9 para 1",
+         "execution may be refused in full or in part if it contradicts national law",
+         "в исполнении может быть отказано полностью или частично"),
+    Rule("art16.in_force", "Art. 16",
+         "the Protocol must be in force for both Parties on the date of the action",
+         "Протокол должен действовать для обеих Сторон на дату действия"),
+    Rule("art18.withdrawal", "Art. 18",
+         "a withdrawal takes effect no earlier than 6 months after its written notice",
+         "выход вступает в силу не ранее чем через 6 месяцев после уведомления"),
+    Rule("lifecycle.transition", "Art. 6–9",
+         "this action is not allowed in the request's current state",
+         "это действие недопустимо в текущем состоянии запроса"),
+    Rule("lifecycle.role", "Art. 4",
+         "this action is reserved to another role or another competent body",
+         "это действие относится к другой роли или другому компетентному органу"),
+    Rule("input.type", "—", "the field has the wrong type or format",
+         "поле имеет неверный тип или формат"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: which field, which rule, which article, and why."""
+
+    field: str
+    rule: str
+    message: str
+
+    @property
+    def article(self) -> str:
+        return RULES[self.rule].article
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "rule": self.rule,
+            "article": self.article,
+            "message": self.message,
+            "ruleset": RULESET_VERSION,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message} ({self.article})"
+
+
+def violation(field: str, rule: str, detail: str | None = None) -> Violation:
+    text = RULES[rule].text_en
+    return Violation(field, rule, f"{text}: {detail}" if detail else text)
+
+
+class ProtocolError(Exception):
+    """Raised when an action or a document breaks one or more rules of the Protocol."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        if not violations:
+            raise ValueError("ProtocolError needs at least one violation")
+        self.violations = tuple(violations)
+        super().__init__("; ".join(str(v) for v in violations))
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [v.as_dict() for v in self.violations]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A yes or no from the core, with the rules it rests on (Art. 15: rule-set version)."""
+
+    allowed: bool
+    rules: tuple[str, ...]
+    violations: tuple[Violation, ...] = ()
+    ruleset: str = RULESET_VERSION
+
+    @property
+    def articles(self) -> tuple[str, ...]:
+        return tuple(RULES[r].article for r in self.rules)
+
+    def raise_if_denied(self) -> None:
+        if not self.allowed:
+            raise ProtocolError(list(self.violations))
