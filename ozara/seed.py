@@ -20,30 +20,55 @@ def _body(body_id: str, party: Party, name_ru: str, name_en: str, zone: str) -> 
 
 
 BODIES: tuple[CompetentBody, ...] = (
-    _body("ARM-POLICE", Party.ARMENIA,
-          "Управление по борьбе с высокотехнологичными преступлениями Полиции Республики Армения",
-          "High-Tech Crime Department, Police of the Republic of Armenia", "Asia/Yerevan"),
-    _body("BLR-MVD", Party.BELARUS,
-          "Главное управление по противодействию киберпреступности МВД Республики Беларусь",
-          "Main Directorate for Countering Cybercrime, Ministry of Internal Affairs of Belarus",
-          "Europe/Minsk"),
-    _body("KAZ-MVD", Party.KAZAKHSTAN,
-          "Управление по противодействию киберпреступности МВД Республики Казахстан",
-          "Cybercrime Directorate, Ministry of Internal Affairs of Kazakhstan", "Asia/Almaty"),
-    _body("KGZ-MVD", Party.KYRGYZSTAN,
-          "Служба по борьбе с киберпреступностью МВД Кыргызской Республики",
-          "Cybercrime Service, Ministry of Internal Affairs of the Kyrgyz Republic",
-          "Asia/Bishkek"),
-    _body("RUS-MVD", Party.RUSSIA,
-          "Управление по организации борьбы с противоправным использованием ИКТ МВД России",
-          "Directorate against the Illegal Use of ICT, Ministry of Internal Affairs of Russia",
-          "Europe/Moscow"),
-    _body("RUS-FSB", Party.RUSSIA,
-          "Центр информационной безопасности ФСБ России",
-          "Information Security Centre, Federal Security Service of Russia", "Europe/Moscow"),
-    _body("TJK-MVD", Party.TAJIKISTAN,
-          "Управление по борьбе с киберпреступностью МВД Республики Таджикистан",
-          "Cybercrime Directorate, Ministry of Internal Affairs of Tajikistan", "Asia/Dushanbe"),
+    _body(
+        "ARM-POLICE",
+        Party.ARMENIA,
+        "Управление по борьбе с высокотехнологичными преступлениями Полиции Республики Армения",
+        "High-Tech Crime Department, Police of the Republic of Armenia",
+        "Asia/Yerevan",
+    ),
+    _body(
+        "BLR-MVD",
+        Party.BELARUS,
+        "Главное управление по противодействию киберпреступности МВД Республики Беларусь",
+        "Main Directorate for Countering Cybercrime, Ministry of Internal Affairs of Belarus",
+        "Europe/Minsk",
+    ),
+    _body(
+        "KAZ-MVD",
+        Party.KAZAKHSTAN,
+        "Управление по противодействию киберпреступности МВД Республики Казахстан",
+        "Cybercrime Directorate, Ministry of Internal Affairs of Kazakhstan",
+        "Asia/Almaty",
+    ),
+    _body(
+        "KGZ-MVD",
+        Party.KYRGYZSTAN,
+        "Служба по борьбе с киберпреступностью МВД Кыргызской Республики",
+        "Cybercrime Service, Ministry of Internal Affairs of the Kyrgyz Republic",
+        "Asia/Bishkek",
+    ),
+    _body(
+        "RUS-MVD",
+        Party.RUSSIA,
+        "Управление по организации борьбы с противоправным использованием ИКТ МВД России",
+        "Directorate against the Illegal Use of ICT, Ministry of Internal Affairs of Russia",
+        "Europe/Moscow",
+    ),
+    _body(
+        "RUS-FSB",
+        Party.RUSSIA,
+        "Центр информационной безопасности ФСБ России",
+        "Information Security Centre, Federal Security Service of Russia",
+        "Europe/Moscow",
+    ),
+    _body(
+        "TJK-MVD",
+        Party.TAJIKISTAN,
+        "Управление по борьбе с киберпреступностью МВД Республики Таджикистан",
+        "Cybercrime Directorate, Ministry of Internal Affairs of Tajikistan",
+        "Asia/Dushanbe",
+    ),
 )
 
 #: Illustrative dates: the fourth notification (Armenia's) brings the Protocol into force
@@ -62,15 +87,35 @@ def officers_for(body: CompetentBody) -> tuple[Officer, ...]:
     """An officer, a head (signatory) and a liaison for a body, for the demo and tests."""
     prefix = body.id.lower()
     return (
-        Officer(f"{prefix}.officer", f"Officer of {body.id}", body.id,
-                frozenset({Role.OFFICER}), "senior operative officer"),
-        Officer(f"{prefix}.head", f"Head of {body.id}", body.id,
-                frozenset({Role.SIGNATORY, Role.OFFICER}), "head of directorate"),
-        Officer(f"{prefix}.liaison", f"Liaison of {body.id}", body.id,
-                frozenset({Role.LIAISON}), "liaison officer"),
+        Officer(
+            f"{prefix}.officer",
+            f"Officer of {body.id}",
+            body.id,
+            frozenset({Role.OFFICER}),
+            "senior operative officer",
+        ),
+        Officer(
+            f"{prefix}.head",
+            f"Head of {body.id}",
+            body.id,
+            frozenset({Role.SIGNATORY, Role.OFFICER}),
+            "head of directorate",
+        ),
+        Officer(
+            f"{prefix}.liaison",
+            f"Liaison of {body.id}",
+            body.id,
+            frozenset({Role.LIAISON}),
+            "liaison officer",
+        ),
     )
 
 
-SECRETARIAT_OFFICER = Officer("csto.secretariat", "CSTO Secretariat duty officer", None,
-                              frozenset({Role.SECRETARIAT}), "adviser")
+SECRETARIAT_OFFICER = Officer(
+    "csto.secretariat",
+    "CSTO Secretariat duty officer",
+    None,
+    frozenset({Role.SECRETARIAT}),
+    "adviser",
+)
 AUDITOR = Officer("auditor", "Node auditor", None, frozenset({Role.AUDITOR}), "auditor")

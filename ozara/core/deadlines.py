@@ -81,7 +81,9 @@ def confirmation_due(transmitted_at: datetime) -> datetime:
     return require_utc(transmitted_at) + URGENT_CONFIRMATION
 
 
-def extend_for_postponement(due: datetime, postponed_at: datetime, resumed_at: datetime) -> datetime:
+def extend_for_postponement(
+    due: datetime, postponed_at: datetime, resumed_at: datetime
+) -> datetime:
     """Art. 7 para 6: the clock stops while postponed; whole days are added on resumption."""
     paused = require_utc(resumed_at) - require_utc(postponed_at)
     days = max(0, math.ceil(paused / timedelta(days=1)))

@@ -1,161 +1,42 @@
 """The life of a request (Art. 6–9) as an explicit state machine.
 
 ``transition(request, command, actor, context, now)`` is the only way a request
-changes. It checks, in order: the state allows the action (the table ``ACTIONS``),
-the actor's body is on the right side, the actor has the role, the action's own
-rules (reasons for a refusal, a designated target for a forwarding, the treaty in
-force on sending...). It returns the new request and its events, or raises
-``ProtocolError`` naming the article.
+changes. It checks, in order: the state allows the action (the table in
+``ozara.core.actions``), the actor's body is on the right side, the actor has the role,
+the action's own rules (reasons for a refusal, a designated target for a forwarding,
+the treaty in force on sending...). It returns the new request and its events, or
+raises ``ProtocolError`` naming the article.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from ozara.core import deadlines as dl
+from ozara.core.actions import ACTIONS, HEAD, OPS, WITH_REQUESTED, Action, ActionSpec, State
 from ozara.core.deadlines import Deadline, DeadlineKind
 from ozara.core.events import RequestEvent, Side
-from ozara.core.parties import Officer, Registry, Role
+from ozara.core.parties import Officer, Registry
 from ozara.core.requests import RequestContent, check_parties
 from ozara.core.rules import RULES, Decision, ProtocolError, Violation, violation
 from ozara.core.treaty import TreatyStatus
 
-
-class State(enum.StrEnum):
-    DRAFT = "draft"
-    SIGNED = "signed"
-    SENT = "sent"
-    RECEIVED = "received"
-    FORWARDED = "forwarded"
-    IN_EXECUTION = "in_execution"
-    INFO_REQUESTED = "info_requested"
-    POSTPONED = "postponed"
-    CONDITIONS_PROPOSED = "conditions_proposed"
-    CONDITIONS_DECLINED = "conditions_declined"
-    EXECUTED = "executed"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
-    CLOSED = "closed"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL
-
-
-TERMINAL = frozenset({State.WITHDRAWN, State.CLOSED})
-#: States in which the requested body holds the request and its clock runs.
-WITH_REQUESTED = frozenset({
-    State.RECEIVED, State.FORWARDED, State.IN_EXECUTION, State.INFO_REQUESTED,
-    State.POSTPONED, State.CONDITIONS_PROPOSED, State.CONDITIONS_DECLINED,
-})
-
-
-class Action(enum.StrEnum):
-    SIGN = "sign"
-    SEND = "send"
-    SEND_URGENT = "send_urgent"
-    CONFIRM = "confirm"
-    RECEIVE = "receive"
-    FORWARD = "forward"
-    START_EXECUTION = "start_execution"
-    REQUEST_INFO = "request_info"
-    PROVIDE_INFO = "provide_info"
-    POSTPONE = "postpone"
-    RESUME = "resume"
-    PROPOSE_CONDITIONS = "propose_conditions"
-    ACCEPT_CONDITIONS = "accept_conditions"
-    DECLINE_CONDITIONS = "decline_conditions"
-    NOTIFY_DELAY = "notify_delay"
-    REPORT_RESULTS = "report_results"
-    EXECUTE = "execute"
-    REFUSE = "refuse"
-    WITHDRAW = "withdraw"
-    CLOSE = "close"
-
-
-_OPS = frozenset({Role.OFFICER, Role.SIGNATORY, Role.LIAISON})
-_HEAD = frozenset({Role.SIGNATORY})
-_TAKE_UP = frozenset({State.RECEIVED, State.FORWARDED})
-_ACTIVE = _TAKE_UP | {State.IN_EXECUTION}
-
-
-@dataclass(frozen=True, slots=True)
-class ActionSpec:
-    side: Side
-    roles: frozenset[Role]
-    sources: frozenset[State]
-    #: None: the state does not change (a notice or an interim report).
-    target: State | None
-    rule: str
-    event: str
-    #: The command must carry a text (reasons, conditions, results...).
-    needs_text: bool = False
-    notify: Side | None = None
-
-
-def _spec(side: Side, roles: frozenset[Role], sources: set[State] | frozenset[State],
-          target: State | None, rule: str, event: str, *, needs_text: bool = False,
-          notify: Side | None = None) -> ActionSpec:
-    return ActionSpec(side, roles, frozenset(sources), target, rule, event, needs_text, notify)
-
-
-_REQ, _RED = Side.REQUESTING, Side.REQUESTED
-ACTIONS: dict[Action, ActionSpec] = {
-    Action.SIGN: _spec(_REQ, _HEAD, {State.DRAFT}, State.SIGNED, "art6.signatory",
-                       "request:signed"),
-    Action.SEND: _spec(_REQ, _OPS, {State.SIGNED}, State.SENT, "art6.written", "request:sent",
-                       notify=_RED),
-    Action.SEND_URGENT: _spec(_REQ, _OPS, {State.DRAFT}, State.SENT, "art6.urgent",
-                              "request:sent_urgent", notify=_RED),
-    Action.CONFIRM: _spec(_REQ, _HEAD, WITH_REQUESTED | {State.SENT, State.EXECUTED,
-                                                         State.REFUSED},
-                          None, "art6.urgent_confirmation", "request:confirmed", notify=_RED),
-    Action.RECEIVE: _spec(_RED, _OPS, {State.SENT}, State.RECEIVED, "art7.execution_term",
-                          "request:received", notify=_REQ),
-    Action.FORWARD: _spec(_RED, _OPS, {State.RECEIVED}, State.FORWARDED, "art7.forwarding",
-                          "request:forwarded", notify=_REQ),
-    Action.START_EXECUTION: _spec(_RED, _OPS, _TAKE_UP | {State.CONDITIONS_DECLINED},
-                                  State.IN_EXECUTION, "art7.execution_term",
-                                  "request:execution_started"),
-    Action.REQUEST_INFO: _spec(_RED, _OPS, _ACTIVE, State.INFO_REQUESTED,
-                               "art7.additional_information", "request:info_requested",
-                               needs_text=True, notify=_REQ),
-    Action.PROVIDE_INFO: _spec(_REQ, _OPS, {State.INFO_REQUESTED}, State.IN_EXECUTION,
-                               "art7.additional_information", "request:info_provided",
-                               needs_text=True, notify=_RED),
-    Action.POSTPONE: _spec(_RED, _HEAD, _ACTIVE, State.POSTPONED, "art7.postponement",
-                           "request:postponed", needs_text=True, notify=_REQ),
-    Action.RESUME: _spec(_RED, _OPS, {State.POSTPONED}, State.IN_EXECUTION,
-                         "art7.postponement", "request:resumed", notify=_REQ),
-    Action.PROPOSE_CONDITIONS: _spec(_RED, _HEAD, _ACTIVE | {State.POSTPONED},
-                                     State.CONDITIONS_PROPOSED, "art7.conditions",
-                                     "request:conditions_proposed", needs_text=True,
-                                     notify=_REQ),
-    Action.ACCEPT_CONDITIONS: _spec(_REQ, _HEAD, {State.CONDITIONS_PROPOSED},
-                                    State.IN_EXECUTION, "art7.conditions",
-                                    "request:conditions_accepted", notify=_RED),
-    Action.DECLINE_CONDITIONS: _spec(_REQ, _HEAD, {State.CONDITIONS_PROPOSED},
-                                     State.CONDITIONS_DECLINED, "art7.conditions",
-                                     "request:conditions_declined", notify=_RED),
-    Action.NOTIFY_DELAY: _spec(_RED, _OPS, WITH_REQUESTED, None, "art7.delay_notice",
-                               "request:delay_notified", needs_text=True, notify=_REQ),
-    Action.REPORT_RESULTS: _spec(_RED, _OPS, {State.IN_EXECUTION}, None, "art7.results",
-                                 "request:interim_results", needs_text=True, notify=_REQ),
-    Action.EXECUTE: _spec(_RED, _OPS, {State.IN_EXECUTION}, State.EXECUTED, "art7.results",
-                          "request:executed", needs_text=True, notify=_REQ),
-    Action.REFUSE: _spec(_RED, _HEAD, WITH_REQUESTED, State.REFUSED, "art9.reasons",
-                         "request:refused", needs_text=True, notify=_REQ),
-    Action.WITHDRAW: _spec(_REQ, _HEAD, WITH_REQUESTED | {State.DRAFT, State.SIGNED,
-                                                          State.SENT},
-                           State.WITHDRAWN, "lifecycle.transition", "request:withdrawn",
-                           notify=_RED),
-    Action.CLOSE: _spec(_REQ, _OPS, {State.EXECUTED, State.REFUSED}, State.CLOSED,
-                        "art7.results", "request:closed"),
-}
+__all__ = [
+    "ACTIONS",
+    "Action",
+    "Command",
+    "Context",
+    "Request",
+    "State",
+    "Transition",
+    "allowed_actions",
+    "check",
+    "new_request",
+    "transition",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +93,12 @@ class Request:
 
     @property
     def awaiting_confirmation(self) -> bool:
-        return self.content.urgent and self.signed_at is None and self.sent_at is not None \
+        return (
+            self.content.urgent
+            and self.signed_at is None
+            and self.sent_at is not None
             and self.confirmed_at is None
+        )
 
     def side_of(self, officer: Officer) -> Side | None:
         if officer.body_id == self.content.requesting_body:
@@ -223,14 +108,21 @@ class Request:
         return None
 
 
-def new_request(request_id: str, content: RequestContent, actor: Officer,
-                now: datetime) -> Request:
+def new_request(request_id: str, content: RequestContent, actor: Officer, now: datetime) -> Request:
     """A draft, created by an officer of the requesting body."""
-    if actor.body_id != content.requesting_body or not (actor.roles & _OPS):
-        raise ProtocolError([violation("requesting_body", "lifecycle.role",
-                                       "only the requesting body's staff draft its requests")])
-    return Request(request_id, content, dl.require_utc(now), actor.id,
-                   requested_body=content.requested_body)
+    if actor.body_id != content.requesting_body or not (actor.roles & OPS):
+        raise ProtocolError(
+            [
+                violation(
+                    "requesting_body",
+                    "lifecycle.role",
+                    "only the requesting body's staff draft its requests",
+                )
+            ]
+        )
+    return Request(
+        request_id, content, dl.require_utc(now), actor.id, requested_body=content.requested_body
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +131,9 @@ class Transition:
     events: tuple[RequestEvent, ...]
 
 
-def check(request: Request, command: Command, actor: Officer, context: Context,
-          now: datetime) -> Decision:
+def check(
+    request: Request, command: Command, actor: Officer, context: Context, now: datetime
+) -> Decision:
     """May ``actor`` take ``command`` on ``request`` now? Every violation, with its article."""
     spec = ACTIONS[command.action]
     problems = _check_state(request, command.action, spec)
@@ -252,8 +145,9 @@ def check(request: Request, command: Command, actor: Officer, context: Context,
     return Decision(not problems, (spec.rule,), tuple(problems))
 
 
-def allowed_actions(request: Request, actor: Officer, context: Context,
-                    now: datetime) -> list[Action]:
+def allowed_actions(
+    request: Request, actor: Officer, context: Context, now: datetime
+) -> list[Action]:
     """Actions the actor may take now, not counting a missing text (for menus)."""
     out = []
     for action, spec in ACTIONS.items():
@@ -277,44 +171,73 @@ def _forward_targets(request: Request, context: Context, now: datetime) -> list[
 def _check_state(request: Request, action: Action, spec: ActionSpec) -> list[Violation]:
     if request.state in spec.sources:
         if action is Action.CONFIRM and not request.awaiting_confirmation:
-            return [violation("action", "art6.urgent_confirmation",
-                              "there is no urgent request awaiting written confirmation")]
+            return [
+                violation(
+                    "action",
+                    "art6.urgent_confirmation",
+                    "there is no urgent request awaiting written confirmation",
+                )
+            ]
         return []
     if action is Action.SEND and request.state is State.DRAFT:
         return [violation("state", "art6.written", "sign the request first")]
     if action is Action.SEND_URGENT and request.state is State.SIGNED:
         return [violation("state", "art6.urgent", "a signed request is sent with 'send'")]
-    return [violation("state", "lifecycle.transition",
-                      f"{action.value!r} is not allowed while the request is "
-                      f"{request.state.value!r}; see {RULES[spec.rule].article}")]
+    return [
+        violation(
+            "state",
+            "lifecycle.transition",
+            f"{action.value!r} is not allowed while the request is "
+            f"{request.state.value!r}; see {RULES[spec.rule].article}",
+        )
+    ]
 
 
-def _check_actor(request: Request, action: Action, spec: ActionSpec,
-                 actor: Officer) -> list[Violation]:
+def _check_actor(
+    request: Request, action: Action, spec: ActionSpec, actor: Officer
+) -> list[Violation]:
     if request.side_of(actor) is not spec.side:
-        body = request.content.requesting_body if spec.side is _REQ else request.requested_body
-        return [violation("actor", "lifecycle.role",
-                          f"{action.value!r} is for staff of body {body!r}")]
+        body = (
+            request.content.requesting_body
+            if spec.side is Side.REQUESTING
+            else request.requested_body
+        )
+        return [
+            violation("actor", "lifecycle.role", f"{action.value!r} is for staff of body {body!r}")
+        ]
     if not (actor.roles & spec.roles):
-        if spec.roles == _HEAD:
+        if spec.roles == HEAD:
             rule = "art6.signatory" if action is Action.SIGN else "lifecycle.role"
-            return [violation("actor", rule, f"{action.value!r} needs the head of the body "
-                                             "or a deputy (role 'signatory')")]
-        return [violation("actor", "lifecycle.role",
-                          f"role(s) {sorted(r.value for r in actor.roles)} may not "
-                          f"{action.value!r}")]
+            return [
+                violation(
+                    "actor",
+                    rule,
+                    f"{action.value!r} needs the head of the body or a deputy (role 'signatory')",
+                )
+            ]
+        return [
+            violation(
+                "actor",
+                "lifecycle.role",
+                f"role(s) {sorted(r.value for r in actor.roles)} may not {action.value!r}",
+            )
+        ]
     return []
 
 
-def _check_rules(request: Request, command: Command, spec: ActionSpec, context: Context,
-                 now: datetime) -> list[Violation]:
+def _check_rules(
+    request: Request, command: Command, spec: ActionSpec, context: Context, now: datetime
+) -> list[Violation]:
     problems: list[Violation] = []
     action = command.action
     if spec.needs_text and not command.text.strip():
         problems.append(violation("text", spec.rule, "a text is required"))
     if action is Action.SEND_URGENT and not request.content.urgent:
-        problems.append(violation("urgent", "art6.urgent",
-                                  "the request is not marked urgent; sign it and send it"))
+        problems.append(
+            violation(
+                "urgent", "art6.urgent", "the request is not marked urgent; sign it and send it"
+            )
+        )
     if action in (Action.SEND, Action.SEND_URGENT, Action.RECEIVE):
         problems.extend(check_parties(request.content, context.registry, context.treaty, now))
     if action is Action.FORWARD:
@@ -322,8 +245,9 @@ def _check_rules(request: Request, command: Command, spec: ActionSpec, context: 
     return problems
 
 
-def _check_forward(request: Request, command: Command, context: Context,
-                   now: datetime) -> list[Violation]:
+def _check_forward(
+    request: Request, command: Command, context: Context, now: datetime
+) -> list[Violation]:
     target_id = command.target_body
     if not target_id:
         return [violation("target_body", "art7.forwarding", "name the competent body")]
@@ -332,15 +256,21 @@ def _check_forward(request: Request, command: Command, context: Context,
     if target is None or not target.is_designated(now):
         return [violation("target_body", "art4.designated", f"{target_id!r} is not designated")]
     if current is not None and target.party is not current.party:
-        return [violation("target_body", "art7.forwarding",
-                          "a request is passed only to a competent body of the same state")]
+        return [
+            violation(
+                "target_body",
+                "art7.forwarding",
+                "a request is passed only to a competent body of the same state",
+            )
+        ]
     if target.id == request.requested_body:
         return [violation("target_body", "art7.forwarding", "the body already holds it")]
     return []
 
 
-def transition(request: Request, command: Command, actor: Officer, context: Context,
-               now: datetime) -> Transition:
+def transition(
+    request: Request, command: Command, actor: Officer, context: Context, now: datetime
+) -> Transition:
     """Apply ``command``: the new request and its events, or ``ProtocolError``."""
     now = dl.require_utc(now)
     check(request, command, actor, context, now).raise_if_denied()
@@ -355,7 +285,8 @@ def transition(request: Request, command: Command, actor: Officer, context: Cont
     new = replace(new, state=state_to, version=request.version + 1)
     event = RequestEvent(
         request_id=request.id,
-        name=spec.event if not (command.action is Action.REFUSE and command.partial)
+        name=spec.event
+        if not (command.action is Action.REFUSE and command.partial)
         else "request:partially_refused",
         at=now,
         actor_id=actor.id,
@@ -363,15 +294,19 @@ def transition(request: Request, command: Command, actor: Officer, context: Cont
         state_from=request.state.value,
         state_to=state_to.value,
         articles=(RULES[spec.rule].article,),
-        details={**dict(command.details), **details,
-                 **({"text": command.text} if command.text else {})},
+        details={
+            **dict(command.details),
+            **details,
+            **({"text": command.text} if command.text else {}),
+        },
         notify=spec.notify,
     )
     return Transition(new, (event,))
 
 
-def _apply(request: Request, command: Command, actor: Officer, context: Context,
-           now: datetime) -> tuple[Request, dict[str, Any]]:
+def _apply(
+    request: Request, command: Command, actor: Officer, context: Context, now: datetime
+) -> tuple[Request, dict[str, Any]]:
     """The action's own effect on the request's fields and deadlines."""
     a = command.action
     r = request
@@ -381,27 +316,49 @@ def _apply(request: Request, command: Command, actor: Officer, context: Context,
         return replace(r, sent_at=now), {}
     if a is Action.SEND_URGENT:
         due = dl.confirmation_due(now)
-        return (replace(r, sent_at=now, deadlines=(
-            Deadline(DeadlineKind.URGENT_CONFIRMATION, due),)), {"confirmation_due": due.isoformat()})
+        return (
+            replace(r, sent_at=now, deadlines=(Deadline(DeadlineKind.URGENT_CONFIRMATION, due),)),
+            {"confirmation_due": due.isoformat()},
+        )
     if a is Action.CONFIRM:
-        return (replace(r, confirmed_at=now, signed_by=actor.id, signed_at=now,
-                        deadlines=_meet(r.deadlines, DeadlineKind.URGENT_CONFIRMATION, now)),
-                {"late": now >= (dl.confirmation_due(r.sent_at) if r.sent_at else now)})
+        return (
+            replace(
+                r,
+                confirmed_at=now,
+                signed_by=actor.id,
+                signed_at=now,
+                deadlines=_meet(r.deadlines, DeadlineKind.URGENT_CONFIRMATION, now),
+            ),
+            {"late": now >= (dl.confirmation_due(r.sent_at) if r.sent_at else now)},
+        )
     if a is Action.RECEIVE:
         body = context.registry.get(r.requested_body)
         assert body is not None  # check_parties passed
         execution = dl.execution_due(now, body.zone, r.content.agreed_term_days)
         forwarding = dl.forwarding_due(now, body.zone)
-        return (replace(r, received_at=now, deadlines=r.deadlines + (
-            Deadline(DeadlineKind.EXECUTION, execution),
-            Deadline(DeadlineKind.FORWARDING, forwarding))),
-            {"execution_due": execution.isoformat(), "forwarding_due": forwarding.isoformat()})
+        return (
+            replace(
+                r,
+                received_at=now,
+                deadlines=(
+                    *r.deadlines,
+                    Deadline(DeadlineKind.EXECUTION, execution),
+                    Deadline(DeadlineKind.FORWARDING, forwarding),
+                ),
+            ),
+            {"execution_due": execution.isoformat(), "forwarding_due": forwarding.isoformat()},
+        )
     if a is Action.FORWARD:
         fwd = r.deadline(DeadlineKind.FORWARDING)
         late = fwd is not None and now >= fwd.due_at
-        return (replace(r, requested_body=command.target_body or r.requested_body,
-                        deadlines=_meet(r.deadlines, DeadlineKind.FORWARDING, now)),
-                {"from_body": r.requested_body, "to_body": command.target_body, "late": late})
+        return (
+            replace(
+                r,
+                requested_body=command.target_body or r.requested_body,
+                deadlines=_meet(r.deadlines, DeadlineKind.FORWARDING, now),
+            ),
+            {"from_body": r.requested_body, "to_body": command.target_body, "late": late},
+        )
     if a is Action.START_EXECUTION:
         return replace(r, deadlines=_meet(r.deadlines, DeadlineKind.FORWARDING, now)), {}
     if a in (Action.REQUEST_INFO, Action.PROPOSE_CONDITIONS, Action.REFUSE):
@@ -412,9 +369,14 @@ def _apply(request: Request, command: Command, actor: Officer, context: Context,
             r = replace(r, outcome="refused")
         return r, {"partial": command.partial} if a is Action.REFUSE else {}
     if a is Action.POSTPONE:
-        return (replace(r, postponed_at=now,
-                        deadlines=_meet(_pause(r.deadlines, now), DeadlineKind.FORWARDING, now)),
-                {})
+        return (
+            replace(
+                r,
+                postponed_at=now,
+                deadlines=_meet(_pause(r.deadlines, now), DeadlineKind.FORWARDING, now),
+            ),
+            {},
+        )
     if a is Action.RESUME:
         return _resume(r, now)
     if a is Action.ACCEPT_CONDITIONS:
@@ -422,8 +384,10 @@ def _apply(request: Request, command: Command, actor: Officer, context: Context,
     if a is Action.DECLINE_CONDITIONS:
         return replace(r, conditions_accepted=False), {"conditions": r.conditions}
     if a is Action.EXECUTE:
-        return (replace(r, outcome="executed_partial" if command.partial else "executed_full"),
-                {"partial": command.partial})
+        return (
+            replace(r, outcome="executed_partial" if command.partial else "executed_full"),
+            {"partial": command.partial},
+        )
     if a is Action.WITHDRAW:
         return replace(r, outcome="withdrawn"), {}
     return r, {}
@@ -431,27 +395,32 @@ def _apply(request: Request, command: Command, actor: Officer, context: Context,
 
 def _resume(r: Request, now: datetime) -> tuple[Request, dict[str, Any]]:
     assert r.postponed_at is not None
-    out = []
-    for d in r.deadlines:
-        if d.kind is DeadlineKind.EXECUTION and d.paused_at is not None:
-            d = replace(d, due_at=dl.extend_for_postponement(d.due_at, d.paused_at, now),
-                        paused_at=None)
-        out.append(d)
+    out = [
+        replace(d, due_at=dl.extend_for_postponement(d.due_at, d.paused_at, now), paused_at=None)
+        if d.kind is DeadlineKind.EXECUTION and d.paused_at is not None
+        else d
+        for d in r.deadlines
+    ]
     execution = next(d for d in out if d.kind is DeadlineKind.EXECUTION)
-    return (replace(r, postponed_at=None, deadlines=tuple(out)),
-            {"execution_due": execution.due_at.isoformat()})
+    return (
+        replace(r, postponed_at=None, deadlines=tuple(out)),
+        {"execution_due": execution.due_at.isoformat()},
+    )
 
 
-def _meet(deadlines: tuple[Deadline, ...], kind: DeadlineKind,
-          now: datetime) -> tuple[Deadline, ...]:
-    return tuple(replace(d, met_at=now) if d.kind is kind and d.met_at is None else d
-                 for d in deadlines)
+def _meet(
+    deadlines: tuple[Deadline, ...], kind: DeadlineKind, now: datetime
+) -> tuple[Deadline, ...]:
+    return tuple(
+        replace(d, met_at=now) if d.kind is kind and d.met_at is None else d for d in deadlines
+    )
 
 
 def _pause(deadlines: tuple[Deadline, ...], now: datetime) -> tuple[Deadline, ...]:
-    return tuple(replace(d, paused_at=now)
-                 if d.kind is DeadlineKind.EXECUTION and d.met_at is None else d
-                 for d in deadlines)
+    return tuple(
+        replace(d, paused_at=now) if d.kind is DeadlineKind.EXECUTION and d.met_at is None else d
+        for d in deadlines
+    )
 
 
 def _settle_deadlines(r: Request, now: datetime, *, keep_confirmation: bool) -> Request:
@@ -461,8 +430,11 @@ def _settle_deadlines(r: Request, now: datetime, *, keep_confirmation: bool) -> 
     form is still owed (Art. 6 para 4), only a withdrawal or closing ends it.
     """
     out = tuple(
-        d if (d.met_at is not None
-              or (keep_confirmation and d.kind is DeadlineKind.URGENT_CONFIRMATION))
+        d
+        if (
+            d.met_at is not None
+            or (keep_confirmation and d.kind is DeadlineKind.URGENT_CONFIRMATION)
+        )
         else replace(d, met_at=now, paused_at=None)
         for d in r.deadlines
     )
@@ -482,18 +454,26 @@ def invariant_violations(r: Request) -> list[str]:
         problems.append(f"state {r.state} without receipt")
     if r.state in (State.SIGNED,) and r.signed_at is None:
         problems.append("signed without signature")
-    if r.state is not State.DRAFT and r.state is not State.SIGNED and r.sent_at is None \
-            and r.state is not State.WITHDRAWN:
+    if (
+        r.state is not State.DRAFT
+        and r.state is not State.SIGNED
+        and r.sent_at is None
+        and r.state is not State.WITHDRAWN
+    ):
         problems.append("past sending without sent_at")
     if r.state.is_terminal and r.open_deadlines():
         problems.append("open deadline on a finished request")
     if r.state in (State.EXECUTED, State.REFUSED) and any(
-            d.is_open() and d.kind is not DeadlineKind.URGENT_CONFIRMATION
-            for d in r.deadlines):
+        d.is_open() and d.kind is not DeadlineKind.URGENT_CONFIRMATION for d in r.deadlines
+    ):
         problems.append("open execution clock after execution or refusal")
     if (r.state is State.POSTPONED) != (r.postponed_at is not None):
         problems.append("postponement marker out of step with the state")
-    if r.content.urgent and r.sent_at is not None and r.signed_at is None \
-            and DeadlineKind.URGENT_CONFIRMATION not in kinds:
+    if (
+        r.content.urgent
+        and r.sent_at is not None
+        and r.signed_at is None
+        and DeadlineKind.URGENT_CONFIRMATION not in kinds
+    ):
         problems.append("urgent request sent without its confirmation deadline")
     return problems

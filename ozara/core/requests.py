@@ -90,8 +90,12 @@ class RequestContent:
             "urgent_grounds": self.urgent_grounds,
             "agreed_term_days": self.agreed_term_days,
             "attachments": [
-                {"filename": a.filename, "size": a.size, "sha256": a.sha256,
-                 "media_type": a.media_type}
+                {
+                    "filename": a.filename,
+                    "size": a.size,
+                    "sha256": a.sha256,
+                    "media_type": a.media_type,
+                }
                 for a in self.attachments
             ],
             "reference": self.reference,
@@ -146,9 +150,7 @@ def parse_request(data: object) -> RequestContent:
         try:
             category = CrimeCategory(str(raw_category).lower())
         except ValueError:
-            r.problems.append(
-                violation("crime_category", "art3.category", f"got {raw_category!r}")
-            )
+            r.problems.append(violation("crime_category", "art3.category", f"got {raw_category!r}"))
     if not texts["legal_qualification"]:
         # Reported under Art. 3, which is why the field is needed, not only Art. 6.
         r.problems = [p for p in r.problems if p.field != "legal_qualification"]
@@ -169,8 +171,11 @@ def parse_request(data: object) -> RequestContent:
         or not 1 <= agreed <= MAX_AGREED_TERM_DAYS
     ):
         r.problems.append(
-            violation("agreed_term_days", "art7.execution_term",
-                      f"an agreed term is a whole number of days from 1 to {MAX_AGREED_TERM_DAYS}")
+            violation(
+                "agreed_term_days",
+                "art7.execution_term",
+                f"an agreed term is a whole number of days from 1 to {MAX_AGREED_TERM_DAYS}",
+            )
         )
         agreed = None
 
@@ -205,8 +210,9 @@ def _parse_assistance(
     raw: object, problems: list[Violation]
 ) -> tuple[tuple[AssistanceItem, ...], str]:
     if not isinstance(raw, Mapping):
-        problems.append(violation("assistance", "art6.required",
-                                  "the content of the assistance sought"))
+        problems.append(
+            violation("assistance", "art6.required", "the content of the assistance sought")
+        )
         return (), ""
     text = raw.get("text", "")
     if not isinstance(text, str):
@@ -227,15 +233,21 @@ def _parse_assistance(
             problems.append(violation(f"{where}.description", "art6.required"))
             continue
         try:
-            kind = AssistanceKind(item.get("kind"))
+            kind = AssistanceKind(str(item.get("kind")))
         except ValueError:
-            problems.append(violation(f"{where}.kind", "art6.assistance_item",
-                                      f"got {item.get('kind')!r}"))
+            problems.append(
+                violation(f"{where}.kind", "art6.assistance_item", f"got {item.get('kind')!r}")
+            )
             continue
         items.append(AssistanceItem(kind, description.strip()))
     if not items and not text.strip():
-        problems.append(violation("assistance", "art6.required",
-                                  "at least one item or a text describing the assistance"))
+        problems.append(
+            violation(
+                "assistance",
+                "art6.required",
+                "at least one item or a text describing the assistance",
+            )
+        )
     return tuple(items), text.strip()
 
 
@@ -256,8 +268,9 @@ def _parse_attachments(raw: object, problems: list[Violation]) -> tuple[Attachme
         elif isinstance(size, bool) or not isinstance(size, int) or size < 0:
             problems.append(violation(f"{where}.size", "art6.attachment"))
         elif not isinstance(digest, str) or not _SHA256.match(digest.lower()):
-            problems.append(violation(f"{where}.sha256", "art6.attachment",
-                                      "64 hexadecimal characters"))
+            problems.append(
+                violation(f"{where}.sha256", "art6.attachment", "64 hexadecimal characters")
+            )
         elif not isinstance(media, str):
             problems.append(violation(f"{where}.media_type", "input.type", "expected text"))
         else:
@@ -277,8 +290,9 @@ def check_parties(
         if body is None:
             problems.append(violation(name, "art4.designated", f"unknown body {body_id!r}"))
         elif not body.is_designated(at):
-            problems.append(violation(name, "art4.designated",
-                                      f"{body_id!r} is not designated on {at.date()}"))
+            problems.append(
+                violation(name, "art4.designated", f"{body_id!r} is not designated on {at.date()}")
+            )
         else:
             bodies[name] = body
     if len(bodies) == 2:
@@ -287,6 +301,7 @@ def check_parties(
             problems.append(violation("requested_body", "art4.distinct_parties"))
         else:
             local_day = at.astimezone(requesting.zone).date()
-            problems.extend(treaty.check_pair(requesting.party, requested.party,
-                                              local_day).violations)
+            problems.extend(
+                treaty.check_pair(requesting.party, requested.party, local_day).violations
+            )
     return problems
