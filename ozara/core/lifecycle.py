@@ -477,3 +477,18 @@ def invariant_violations(r: Request) -> list[str]:
     ):
         problems.append("urgent request sent without its confirmation deadline")
     return problems
+
+
+def creation_event(request: Request) -> RequestEvent:
+    """The first event of every request: its draft was created (Art. 6 para 1)."""
+    return RequestEvent(
+        request_id=request.id,
+        name="request:created",
+        at=request.created_at,
+        actor_id=request.created_by,
+        body_id=request.content.requesting_body,
+        state_from=State.DRAFT.value,
+        state_to=State.DRAFT.value,
+        articles=("Art. 6 para 1",),
+        details={"urgent": request.content.urgent},
+    )

@@ -1,0 +1,187 @@
+"""Use cases for requests: load, ask the core, store the result, its events and audit.
+
+Each function is one transaction. Errors are typed: ``ProtocolError`` (a rule of the
+Protocol), ``AccessDenied`` (not this officer's case), ``NotFound``, ``ConcurrentChange``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ozara.core.access import can_view
+from ozara.core.deadlines import DUE_SOON, require_utc
+from ozara.core.events import RequestEvent
+from ozara.core.lifecycle import (
+    Action,
+    Command,
+    Context,
+    Request,
+    State,
+    allowed_actions,
+    creation_event,
+    new_request,
+    transition,
+)
+from ozara.core.parties import Officer, Registry, Role
+from ozara.core.requests import check_parties, parse_request
+from ozara.core.rules import ProtocolError
+from ozara.store.uow import SqlUnitOfWork
+
+
+class AccessDenied(PermissionError):
+    """The officer may not see or act on this request (Art. 4, the node's access rules)."""
+
+
+def _context(uow: SqlUnitOfWork) -> Context:
+    return Context(uow.registry.registry(), uow.registry.treaty())
+
+
+def _record(uow: SqlUnitOfWork, events: tuple[RequestEvent, ...] | list[RequestEvent]) -> None:
+    uow.events.add(events)
+    for e in events:
+        uow.audit.record(
+            e.at,
+            actor_id=e.actor_id,
+            body_id=e.body_id,
+            action=e.name,
+            object_type="request",
+            object_id=e.request_id,
+            details={
+                "state_from": e.state_from,
+                "state_to": e.state_to,
+                "articles": list(e.articles),
+            },
+        )
+
+
+def validate_document(uow: SqlUnitOfWork, document: object, now: datetime) -> None:
+    """Every check a request document must pass before it is stored (Art. 3, 4, 6, 16)."""
+    content = parse_request(document)
+    ctx = _context(uow)
+    problems = check_parties(content, ctx.registry, ctx.treaty, require_utc(now))
+    if problems:
+        raise ProtocolError(problems)
+
+
+def create_request(uow: SqlUnitOfWork, document: object, actor_id: str, now: datetime) -> str:
+    """Validate a request document and store it as a draft; returns its number."""
+    now = require_utc(now)
+    actor = uow.registry.officer(actor_id)
+    validate_document(uow, document, now)
+    content = parse_request(document)
+    year = now.astimezone(_zone_of(uow.registry.registry(), content.requesting_body)).year
+    number = uow.requests.next_number(content.requesting_body, year)
+    request_id = f"{content.requesting_body}-{year}-{number:05d}"
+    request = new_request(request_id, content, actor, now)
+    uow.requests.add(request, now)
+    _record(uow, [creation_event(request)])
+    uow.commit()
+    return request_id
+
+
+def _zone_of(registry: Registry, body_id: str) -> Any:
+    body = registry.get(body_id)
+    assert body is not None  # validated by check_parties
+    return body.zone
+
+
+def act(
+    uow: SqlUnitOfWork, request_id: str, command: Command, actor_id: str, now: datetime
+) -> Request:
+    """Take one lifecycle action; refused with the article when the Protocol forbids it."""
+    now = require_utc(now)
+    actor = uow.registry.officer(actor_id)
+    request = uow.requests.get(request_id)
+    if not can_view(actor, request):
+        raise AccessDenied(f"request {request_id} is not a case of {actor.body_id or actor.id}")
+    result = transition(request, command, actor, _context(uow), now)
+    uow.requests.save(result.request, request.version, now)
+    _record(uow, result.events)
+    uow.commit()
+    return result.request
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    request: Request
+    events: list[RequestEvent]
+    registry: Registry
+    allowed: list[Action]
+
+
+def show(uow: SqlUnitOfWork, request_id: str, viewer_id: str, now: datetime) -> RequestView:
+    viewer = uow.registry.officer(viewer_id)
+    request = uow.requests.get(request_id)
+    if not can_view(viewer, request):
+        raise AccessDenied(f"request {request_id} is not a case of {viewer.body_id or viewer.id}")
+    ctx = _context(uow)
+    uow.audit.record(
+        require_utc(now),
+        actor_id=viewer.id,
+        body_id=viewer.body_id,
+        action="request:viewed",
+        object_type="request",
+        object_id=request_id,
+    )
+    uow.commit()
+    return RequestView(
+        request,
+        uow.events.for_request(request_id),
+        ctx.registry,
+        allowed_actions(request, viewer, ctx, now),
+    )
+
+
+def list_requests(
+    uow: SqlUnitOfWork, viewer_id: str, state: State | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    viewer = uow.registry.officer(viewer_id)
+    if viewer.body_id is None and not _is_auditor(viewer):
+        raise AccessDenied(f"{viewer.id} belongs to no competent body")
+    body = None if _is_auditor(viewer) else viewer.body_id
+    return uow.requests.summaries(body, state, limit)
+
+
+def _is_auditor(officer: Officer) -> bool:
+    return officer.has(Role.AUDITOR)
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    request_id: str
+    kind: str
+    due_at: datetime
+    body_id: str  # the body that must act
+    local_due: datetime
+    overdue: bool
+
+
+def deadlines(
+    uow: SqlUnitOfWork, now: datetime, body_id: str | None = None, soon: timedelta = DUE_SOON
+) -> list[DueItem]:
+    """Open deadlines due before ``now + soon``, each in the local time of the body that owes it.
+
+    The urgent confirmation is owed by the requesting body (Art. 6 para 4); forwarding
+    and execution by the body holding the request (Art. 7).
+    """
+    now = require_utc(now)
+    registry = uow.registry.registry()
+    out = []
+    for row in uow.requests.due_before(now + soon):
+        owner = (
+            row["requesting_body"]
+            if row["kind"] == "urgent_confirmation"
+            else row["requested_body"]
+        )
+        if body_id is not None and owner != body_id:
+            continue
+        body = registry.get(owner)
+        zone_due = row["due_at"].astimezone(body.zone) if body else row["due_at"]
+        out.append(
+            DueItem(
+                row["request_id"], row["kind"], row["due_at"], owner, zone_due, row["due_at"] <= now
+            )
+        )
+    return out

@@ -1,0 +1,404 @@
+"""Repositories: domain objects in, domain objects out, over one open connection.
+
+The repositories never commit; the unit of work does, so a state change, its events
+and its audit rows land together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from ozara.core.actions import State
+from ozara.core.deadlines import Deadline, DeadlineKind
+from ozara.core.events import RequestEvent, Side
+from ozara.core.lifecycle import Request
+from ozara.core.parties import CompetentBody, Officer, Party, Registry, Role
+from ozara.core.requests import RequestContent, parse_request
+from ozara.core.rules import RULESET_VERSION
+from ozara.core.treaty import NotificationKind, TreatyNotification, TreatyStatus
+from ozara.store import tables as t
+
+
+class ConcurrentChange(Exception):
+    """Someone else changed the request between our read and our write."""
+
+
+class NotFound(LookupError):
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"{kind} {key!r} not found")
+        self.kind, self.key = kind, key
+
+
+@dataclass(slots=True)
+class RegistryRepository:
+    conn: Connection
+
+    def add_body(self, body: CompetentBody) -> None:
+        self.conn.execute(
+            insert(t.competent_bodies).values(
+                id=body.id,
+                party=body.party.value,
+                name_ru=body.name_ru,
+                name_en=body.name_en,
+                timezone=body.timezone,
+                designated_from=body.designated_from,
+                designated_until=body.designated_until,
+            )
+        )
+
+    def registry(self) -> Registry:
+        rows = self.conn.execute(select(t.competent_bodies)).mappings()
+        return Registry.of(
+            CompetentBody(
+                r["id"],
+                Party(r["party"]),
+                r["name_ru"],
+                r["name_en"],
+                r["timezone"],
+                r["designated_from"],
+                r["designated_until"],
+            )
+            for r in rows
+        )
+
+    def add_officer(self, officer: Officer, now: datetime) -> None:
+        self.conn.execute(
+            insert(t.officers).values(
+                id=officer.id,
+                name=officer.name,
+                body_id=officer.body_id,
+                roles=",".join(sorted(r.value for r in officer.roles)),
+                post=officer.post,
+                created_at=now,
+            )
+        )
+
+    def officer(self, officer_id: str) -> Officer:
+        row = (
+            self.conn.execute(select(t.officers).where(t.officers.c.id == officer_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound("officer", officer_id)
+        return Officer(
+            row["id"],
+            row["name"],
+            row["body_id"],
+            frozenset(Role(x) for x in row["roles"].split(",") if x),
+            row["post"],
+        )
+
+    def officers(self) -> list[Officer]:
+        ids = self.conn.execute(select(t.officers.c.id).order_by(t.officers.c.id)).scalars()
+        return [self.officer(i) for i in ids]
+
+    def add_notification(self, n: TreatyNotification) -> None:
+        self.conn.execute(
+            insert(t.treaty_notifications).values(
+                party=n.party.value,
+                kind=n.kind.value,
+                received_on=n.received_on,
+                effective_on=n.effective_on,
+            )
+        )
+
+    def notifications(self) -> list[TreatyNotification]:
+        rows = self.conn.execute(
+            select(t.treaty_notifications).order_by(t.treaty_notifications.c.id)
+        ).mappings()
+        return [
+            TreatyNotification(
+                Party(r["party"]), NotificationKind(r["kind"]), r["received_on"], r["effective_on"]
+            )
+            for r in rows
+        ]
+
+    def treaty(self) -> TreatyStatus:
+        return TreatyStatus.from_notifications(self.notifications())
+
+
+def _content_of(row: Any) -> RequestContent:
+    # Stored content was validated on the way in; parsing again keeps one code path.
+    return parse_request(row["content"])
+
+
+@dataclass(slots=True)
+class RequestRepository:
+    conn: Connection
+
+    def next_number(self, body_id: str, year: int) -> int:
+        key = and_(t.request_counters.c.body_id == body_id, t.request_counters.c.year == year)
+        updated = self.conn.execute(
+            update(t.request_counters).where(key).values(last=t.request_counters.c.last + 1)
+        )
+        if updated.rowcount == 0:
+            self.conn.execute(insert(t.request_counters).values(body_id=body_id, year=year, last=1))
+            return 1
+        return int(self.conn.execute(select(t.request_counters.c.last).where(key)).scalar_one())
+
+    def add(self, request: Request, now: datetime) -> None:
+        self.conn.execute(insert(t.requests).values(**self._columns(request), updated_at=now))
+        self._write_deadlines(request)
+
+    def save(self, request: Request, expected_version: int, now: datetime) -> None:
+        """Write the new state if nobody changed it since ``expected_version`` was read."""
+        result = self.conn.execute(
+            update(t.requests)
+            .where(and_(t.requests.c.id == request.id, t.requests.c.version == expected_version))
+            .values(**self._columns(request), updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(request.id)
+        self._write_deadlines(request)
+
+    def _write_deadlines(self, request: Request) -> None:
+        self.conn.execute(
+            delete(t.request_deadlines).where(t.request_deadlines.c.request_id == request.id)
+        )
+        if request.deadlines:
+            self.conn.execute(
+                insert(t.request_deadlines),
+                [
+                    {
+                        "request_id": request.id,
+                        "kind": d.kind.value,
+                        "due_at": d.due_at,
+                        "met_at": d.met_at,
+                        "paused_at": d.paused_at,
+                    }
+                    for d in request.deadlines
+                ],
+            )
+
+    @staticmethod
+    def _columns(r: Request) -> dict[str, Any]:
+        return {
+            "id": r.id,
+            "state": r.state.value,
+            "requesting_body": r.content.requesting_body,
+            "requested_body": r.requested_body,
+            "urgent": r.content.urgent,
+            "crime_category": r.content.crime_category.value,
+            "content": r.content.to_dict(),
+            "created_at": r.created_at,
+            "created_by": r.created_by,
+            "signed_by": r.signed_by,
+            "signed_at": r.signed_at,
+            "sent_at": r.sent_at,
+            "received_at": r.received_at,
+            "confirmed_at": r.confirmed_at,
+            "conditions": r.conditions,
+            "conditions_accepted": r.conditions_accepted,
+            "postponed_at": r.postponed_at,
+            "partially_refused": r.partially_refused,
+            "outcome": r.outcome,
+            "version": r.version,
+        }
+
+    def get(self, request_id: str) -> Request:
+        row = (
+            self.conn.execute(select(t.requests).where(t.requests.c.id == request_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound("request", request_id)
+        deadlines = self.conn.execute(
+            select(t.request_deadlines).where(t.request_deadlines.c.request_id == request_id)
+        ).mappings()
+        return self._request(row, deadlines)
+
+    @staticmethod
+    def _request(row: Any, deadlines: Iterable[Any]) -> Request:
+        order = list(DeadlineKind)
+        return Request(
+            id=row["id"],
+            content=_content_of(row),
+            created_at=row["created_at"],
+            created_by=row["created_by"],
+            state=State(row["state"]),
+            requested_body=row["requested_body"],
+            signed_by=row["signed_by"],
+            signed_at=row["signed_at"],
+            sent_at=row["sent_at"],
+            received_at=row["received_at"],
+            confirmed_at=row["confirmed_at"],
+            deadlines=tuple(
+                sorted(
+                    (
+                        Deadline(DeadlineKind(d["kind"]), d["due_at"], d["met_at"], d["paused_at"])
+                        for d in deadlines
+                    ),
+                    key=lambda d: order.index(d.kind),
+                )
+            ),
+            conditions=row["conditions"],
+            conditions_accepted=row["conditions_accepted"],
+            postponed_at=row["postponed_at"],
+            partially_refused=row["partially_refused"],
+            outcome=row["outcome"],
+            version=row["version"],
+        )
+
+    def summaries(
+        self,
+        body_id: str | None = None,
+        state: State | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """Summary rows (no content parsing) for listings, newest first."""
+        q = select(
+            t.requests.c.id,
+            t.requests.c.state,
+            t.requests.c.requesting_body,
+            t.requests.c.requested_body,
+            t.requests.c.urgent,
+            t.requests.c.crime_category,
+            t.requests.c.created_at,
+            t.requests.c.updated_at,
+        )
+        if body_id is not None:
+            q = q.where(
+                (t.requests.c.requesting_body == body_id) | (t.requests.c.requested_body == body_id)
+            )
+        if state is not None:
+            q = q.where(t.requests.c.state == state.value)
+        q = q.order_by(t.requests.c.created_at.desc(), t.requests.c.id.desc()).limit(limit)
+        return [dict(r) for r in self.conn.execute(q).mappings()]
+
+    def overdue(self, now: datetime, body_id: str | None = None) -> list[dict[str, Any]]:
+        """Running clocks past due: the query the partial index exists for."""
+        d, r = t.request_deadlines, t.requests
+        q = (
+            select(
+                d.c.request_id,
+                d.c.kind,
+                d.c.due_at,
+                r.c.state,
+                r.c.requesting_body,
+                r.c.requested_body,
+            )
+            .join(r, r.c.id == d.c.request_id)
+            .where(d.c.met_at.is_(None), d.c.paused_at.is_(None), d.c.due_at <= now)
+            .order_by(d.c.due_at)
+        )
+        if body_id is not None:
+            q = q.where((r.c.requested_body == body_id) | (r.c.requesting_body == body_id))
+        return [dict(x) for x in self.conn.execute(q).mappings()]
+
+    def due_before(self, until: datetime) -> list[dict[str, Any]]:
+        d, r = t.request_deadlines, t.requests
+        q = (
+            select(
+                d.c.request_id,
+                d.c.kind,
+                d.c.due_at,
+                r.c.state,
+                r.c.requesting_body,
+                r.c.requested_body,
+            )
+            .join(r, r.c.id == d.c.request_id)
+            .where(d.c.met_at.is_(None), d.c.paused_at.is_(None), d.c.due_at <= until)
+            .order_by(d.c.due_at)
+        )
+        return [dict(x) for x in self.conn.execute(q).mappings()]
+
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.requests)).scalar_one())
+
+
+@dataclass(slots=True)
+class EventRepository:
+    conn: Connection
+
+    def add(self, events: Sequence[RequestEvent]) -> None:
+        if not events:
+            return
+        self.conn.execute(
+            insert(t.request_events),
+            [
+                {
+                    "request_id": e.request_id,
+                    "name": e.name,
+                    "at": e.at,
+                    "actor_id": e.actor_id,
+                    "body_id": e.body_id,
+                    "state_from": e.state_from,
+                    "state_to": e.state_to,
+                    "articles": list(e.articles),
+                    "details": e.details,
+                    "notify": e.notify.value if e.notify else None,
+                    "ruleset": e.ruleset,
+                }
+                for e in events
+            ],
+        )
+
+    def for_request(self, request_id: str) -> list[RequestEvent]:
+        rows = self.conn.execute(
+            select(t.request_events)
+            .where(t.request_events.c.request_id == request_id)
+            .order_by(t.request_events.c.id)
+        ).mappings()
+        return [
+            RequestEvent(
+                request_id=r["request_id"],
+                name=r["name"],
+                at=r["at"],
+                actor_id=r["actor_id"],
+                body_id=r["body_id"],
+                state_from=r["state_from"],
+                state_to=r["state_to"],
+                articles=tuple(r["articles"]),
+                details=r["details"],
+                notify=Side(r["notify"]) if r["notify"] else None,
+                ruleset=r["ruleset"],
+            )
+            for r in rows
+        ]
+
+
+@dataclass(slots=True)
+class AuditRepository:
+    conn: Connection
+
+    def record(
+        self,
+        at: datetime,
+        *,
+        actor_id: str,
+        body_id: str | None,
+        action: str,
+        object_type: str,
+        object_id: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.conn.execute(
+            insert(t.audit_log).values(
+                at=at,
+                actor_id=actor_id,
+                body_id=body_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                details=details or {},
+                ruleset=RULESET_VERSION,
+            )
+        )
+
+    def for_object(self, object_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            select(t.audit_log)
+            .where(t.audit_log.c.object_id == object_id)
+            .order_by(t.audit_log.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.audit_log)).scalar_one())

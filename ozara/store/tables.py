@@ -1,0 +1,184 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations must match it; a test checks.
+
+Instants are stored as timezone-aware UTC. Deadlines live in their own table with a
+partial index on the open ones, so "what is overdue now" is an index range scan
+however many finished requests the node holds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out, on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _instant(name: str, nullable: bool = True) -> Column[object]:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+competent_bodies = Table(
+    "competent_bodies",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("party", String(3), nullable=False),
+    Column("name_ru", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    _instant("designated_from", nullable=False),
+    _instant("designated_until"),
+)
+
+officers = Table(
+    "officers",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("body_id", String(64), ForeignKey("competent_bodies.id"), nullable=True),
+    Column("roles", String(200), nullable=False),  # comma-separated Role values
+    Column("post", Text, nullable=False, server_default=""),
+    _instant("created_at", nullable=False),
+)
+
+treaty_notifications = Table(
+    "treaty_notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("party", String(3), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("effective_on", Date, nullable=True),
+)
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("state", String(32), nullable=False),
+    Column("requesting_body", String(64), ForeignKey("competent_bodies.id"), nullable=False),
+    #: The body now holding the request (changes on forwarding, Art. 7 para 4).
+    Column("requested_body", String(64), ForeignKey("competent_bodies.id"), nullable=False),
+    Column("urgent", Boolean, nullable=False),
+    Column("crime_category", String(1), nullable=False),
+    Column("content", JSON, nullable=False),
+    _instant("created_at", nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("signed_by", String(128)),
+    _instant("signed_at"),
+    _instant("sent_at"),
+    _instant("received_at"),
+    _instant("confirmed_at"),
+    Column("conditions", Text),
+    Column("conditions_accepted", Boolean),
+    _instant("postponed_at"),
+    Column("partially_refused", Boolean, nullable=False, server_default=text("false")),
+    Column("outcome", String(32)),
+    Column("version", Integer, nullable=False),
+    _instant("updated_at", nullable=False),
+    Index("ix_requests_requesting_body_state", "requesting_body", "state"),
+    Index("ix_requests_requested_body_state", "requested_body", "state"),
+)
+
+request_deadlines = Table(
+    "request_deadlines",
+    metadata,
+    Column("request_id", String(64), ForeignKey("requests.id"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    _instant("due_at", nullable=False),
+    _instant("met_at"),
+    _instant("paused_at"),
+    # Only running clocks are indexed: the overdue query never reads finished ones.
+    Index(
+        "ix_request_deadlines_open_due",
+        "due_at",
+        postgresql_where=text("met_at IS NULL AND paused_at IS NULL"),
+        sqlite_where=text("met_at IS NULL AND paused_at IS NULL"),
+    ),
+)
+
+request_events = Table(
+    "request_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), ForeignKey("requests.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    _instant("at", nullable=False),
+    Column("actor_id", String(128), nullable=False),
+    Column("body_id", String(64)),
+    Column("state_from", String(32), nullable=False),
+    Column("state_to", String(32), nullable=False),
+    Column("articles", JSON, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("notify", String(16)),
+    Column("ruleset", String(32), nullable=False),
+    Index("ix_request_events_request_id", "request_id", "id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _instant("at", nullable=False),
+    Column("actor_id", String(128), nullable=False),
+    Column("body_id", String(64)),
+    Column("action", String(64), nullable=False),  # subject:action, e.g. request:refused
+    Column("object_type", String(32), nullable=False),
+    Column("object_id", String(128), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("ruleset", String(32), nullable=False),
+)
+
+#: Per body and year, the last number given to a request (reference numbers).
+request_counters = Table(
+    "request_counters",
+    metadata,
+    Column("body_id", String(64), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
