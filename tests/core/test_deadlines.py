@@ -6,6 +6,7 @@ says ("the end of 2 March in Almaty") whatever the zone's UTC offset.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -231,9 +232,9 @@ NAIVE = datetime(2025, 3, 1, 12, 0)
     ],
     ids=["require_utc", "execution", "forwarding", "confirmation", "postponement", "overdue"],
 )
-def test_naive_datetime_is_rejected(call: object) -> None:
+def test_naive_datetime_is_rejected(call: Callable[[], object]) -> None:
     with pytest.raises(ValueError, match="naive datetime"):
-        call()  # type: ignore[operator]
+        call()
 
 
 def test_require_utc_converts_any_aware_datetime() -> None:

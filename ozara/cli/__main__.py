@@ -1,0 +1,5 @@
+import sys
+
+from ozara.cli.main import main
+
+sys.exit(main())
