@@ -37,7 +37,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def private_server() -> Iterator[str]:
+def private_server(durable: bool = False) -> Iterator[str]:
+    """Yield the URL of a fresh server; ``durable`` keeps fsync on (for benchmarks)."""
     existing = os.environ.get("OZARA_TEST_POSTGRES_URL")
     if existing:
         yield existing
@@ -53,6 +54,7 @@ def private_server() -> Iterator[str]:
         base.chmod(0o755)
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
+    speed = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
     subprocess.run(
         [*prefix, _bin("initdb"), "-D", str(data), "-U", "ozara", "-A", "trust", "-E", "UTF8",
          "--locale=C.UTF-8", "--no-sync"],
@@ -64,8 +66,8 @@ def private_server() -> Iterator[str]:
         shutil.chown(log, "postgres")
     subprocess.run(
         [*prefix, _bin("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
-         f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+         f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 {speed}-c max_connections=200 "
+         "-c shared_buffers=256MB",
          "start"],
         check=True, capture_output=True,
     )  # fmt: skip

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from ozara.core.actions import State
 from ozara.core.deadlines import Deadline, DeadlineKind
@@ -123,6 +123,27 @@ class RegistryRepository:
         return TreatyStatus.from_notifications(self.notifications())
 
 
+# Statements built once: building them per call costs more than the SQL itself.
+_INSERT_REQUEST = insert(t.requests)
+_UPDATE_REQUEST = (
+    update(t.requests)
+    .where(
+        and_(t.requests.c.id == bindparam("b_id"), t.requests.c.version == bindparam("b_version"))
+    )
+    .values({c.name: bindparam(c.name) for c in t.requests.c if c.name != "id"})
+)
+_DELETE_DEADLINES = delete(t.request_deadlines).where(
+    t.request_deadlines.c.request_id == bindparam("b_id")
+)
+_INSERT_DEADLINE = insert(t.request_deadlines)
+_INSERT_EVENT = insert(t.request_events)
+_INSERT_AUDIT = insert(t.audit_log)
+_SELECT_REQUEST = select(t.requests).where(t.requests.c.id == bindparam("b_id"))
+_SELECT_DEADLINES = select(t.request_deadlines).where(
+    t.request_deadlines.c.request_id == bindparam("b_id")
+)
+
+
 def _content_of(row: Any) -> RequestContent:
     # Stored content was validated on the way in; parsing again keeps one code path.
     return parse_request(row["content"])
@@ -143,27 +164,23 @@ class RequestRepository:
         return int(self.conn.execute(select(t.request_counters.c.last).where(key)).scalar_one())
 
     def add(self, request: Request, now: datetime) -> None:
-        self.conn.execute(insert(t.requests).values(**self._columns(request), updated_at=now))
+        self.conn.execute(_INSERT_REQUEST, {**self._columns(request), "updated_at": now})
         self._write_deadlines(request)
 
     def save(self, request: Request, expected_version: int, now: datetime) -> None:
         """Write the new state if nobody changed it since ``expected_version`` was read."""
-        result = self.conn.execute(
-            update(t.requests)
-            .where(and_(t.requests.c.id == request.id, t.requests.c.version == expected_version))
-            .values(**self._columns(request), updated_at=now)
-        )
+        params = {**self._columns(request), "updated_at": now}
+        params["b_id"], params["b_version"] = params.pop("id"), expected_version
+        result = self.conn.execute(_UPDATE_REQUEST, params)
         if result.rowcount != 1:
             raise ConcurrentChange(request.id)
         self._write_deadlines(request)
 
     def _write_deadlines(self, request: Request) -> None:
-        self.conn.execute(
-            delete(t.request_deadlines).where(t.request_deadlines.c.request_id == request.id)
-        )
+        self.conn.execute(_DELETE_DEADLINES, {"b_id": request.id})
         if request.deadlines:
             self.conn.execute(
-                insert(t.request_deadlines),
+                _INSERT_DEADLINE,
                 [
                     {
                         "request_id": request.id,
@@ -202,16 +219,10 @@ class RequestRepository:
         }
 
     def get(self, request_id: str) -> Request:
-        row = (
-            self.conn.execute(select(t.requests).where(t.requests.c.id == request_id))
-            .mappings()
-            .first()
-        )
+        row = self.conn.execute(_SELECT_REQUEST, {"b_id": request_id}).mappings().first()
         if row is None:
             raise NotFound("request", request_id)
-        deadlines = self.conn.execute(
-            select(t.request_deadlines).where(t.request_deadlines.c.request_id == request_id)
-        ).mappings()
+        deadlines = self.conn.execute(_SELECT_DEADLINES, {"b_id": request_id}).mappings()
         return self._request(row, deadlines)
 
     @staticmethod
@@ -321,7 +332,7 @@ class EventRepository:
         if not events:
             return
         self.conn.execute(
-            insert(t.request_events),
+            _INSERT_EVENT,
             [
                 {
                     "request_id": e.request_id,
@@ -380,16 +391,17 @@ class AuditRepository:
         details: dict[str, Any] | None = None,
     ) -> None:
         self.conn.execute(
-            insert(t.audit_log).values(
-                at=at,
-                actor_id=actor_id,
-                body_id=body_id,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                details=details or {},
-                ruleset=RULESET_VERSION,
-            )
+            _INSERT_AUDIT,
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "body_id": body_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "details": details or {},
+                "ruleset": RULESET_VERSION,
+            },
         )
 
     def for_object(self, object_id: str) -> list[dict[str, Any]]:
