@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +64,9 @@ TX_PER_REQUEST = 1 + len(STEPS)
 def progress(label: str, done: int, total: int, started: float) -> None:
     if sys.stderr.isatty() or done == total or done % max(1, total // 10) == 0:
         rate = done / max(time.perf_counter() - started, 1e-9)
-        print(f"\r  {label}: {done:,}/{total:,} ({rate:,.0f}/s)", end="", file=sys.stderr,
-              flush=True)
+        print(
+            f"\r  {label}: {done:,}/{total:,} ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True
+        )
         if done == total:
             print(file=sys.stderr)
 
@@ -99,7 +100,9 @@ def core_only(n: int) -> float:
 def floor(engine: Engine, n: int) -> float:
     """Bare one-row INSERT + COMMIT per transaction on the same database."""
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, v TEXT)"))
+        conn.execute(
+            text("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, v TEXT)")
+        )
     started = time.perf_counter()
     for i in range(n):
         with engine.begin() as conn:
@@ -133,7 +136,8 @@ class Overdue:
 def fill(engine: Engine, rows: int, now: datetime) -> None:
     """``rows`` requests, 2% still open with due dates spread around ``now``."""
     with engine.begin() as conn:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             INSERT INTO requests (id, state, requesting_body, requested_body, urgent,
                 crime_category, content, created_at, created_by, partially_refused,
                 version, updated_at)
@@ -142,10 +146,13 @@ def fill(engine: Engine, rows: int, now: datetime) -> None:
                 '{}'::json, :now - make_interval(days => (g % 400)), 'bench', false, 7,
                 :now
             FROM generate_series(1, :rows) g
-        """), {"rows": rows, "now": now})
+        """),
+            {"rows": rows, "now": now},
+        )
         # Execution and forwarding deadlines: met for finished requests; open ones are
         # due from 40 days ago to 30 days ahead (about 1 in 7 of the open ones overdue).
-        conn.execute(text("""
+        conn.execute(
+            text("""
             INSERT INTO request_deadlines (request_id, kind, due_at, met_at)
             SELECT 'B-' || g, k.kind,
                 :now + make_interval(days => ((g * 7919) % 70) - 10)
@@ -153,7 +160,9 @@ def fill(engine: Engine, rows: int, now: datetime) -> None:
                 CASE WHEN g % 50 = 0 AND k.kind = 'execution' THEN NULL
                      ELSE :now - make_interval(days => (g % 400)) END
             FROM generate_series(1, :rows) g, (VALUES ('execution'), ('forwarding')) k(kind)
-        """), {"rows": rows, "now": now})
+        """),
+            {"rows": rows, "now": now},
+        )
         conn.execute(text("ANALYZE"))
 
 
@@ -174,8 +183,14 @@ def overdue(engine: Engine, rows: int) -> Overdue:
     with SqlUnitOfWork(engine) as uow:
         for b in BODIES:
             uow.registry.add_body(b)
-        uow.audit.record(init, actor_id="bench", body_id=None, action="bench:fill",
-                         object_type="bench", object_id="-")
+        uow.audit.record(
+            init,
+            actor_id="bench",
+            body_id=None,
+            action="bench:fill",
+            object_type="bench",
+            object_id="-",
+        )
         uow.commit()
     print(f"  filling {rows:,} requests on PostgreSQL...", file=sys.stderr, flush=True)
     fill(engine, rows, now)
@@ -201,55 +216,80 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
-                          if x.startswith("MemTotal")).split()[1])
+        mem_kb = int(
+            next(
+                x
+                for x in Path("/proc/meminfo").read_text().splitlines()
+                if x.startswith("MemTotal")
+            ).split()[1]
+        )
         mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration, ValueError):
         mem = "unknown memory"
-    pg = subprocess.run(["bash", "-c", "ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1"],
-                        capture_output=True, text=True, check=False).stdout.strip() or "none"
-    return (f"{cpu}, {os.cpu_count()} cores, {mem}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version} (WAL, "
-            f"synchronous=FULL); PostgreSQL {pg} (fsync on, defaults but shared_buffers=256MB)")
+    pg = (
+        subprocess.run(
+            ["bash", "-c", "ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        or "none"
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version} (WAL, "
+        f"synchronous=FULL); PostgreSQL {pg} (fsync on, defaults but shared_buffers=256MB)"
+    )
 
 
-def write_report(path: Path, life: list[Lifecycle], core_tps: float, over: Overdue | None,
-                 args: argparse.Namespace) -> None:
+def write_report(path: Path, life: list[Lifecycle], core_tps: float, over: Overdue | None) -> None:
     lines = [
-        "# Benchmarks", "",
+        "# Benchmarks",
+        "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` "
-        f"(`python -m bench {' '.join(sys.argv[1:])}`).", "",
-        f"Machine: {machine()}.", "",
-        "## Requests through the lifecycle", "",
+        f"(`python -m bench {' '.join(sys.argv[1:])}`).",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "## Requests through the lifecycle",
+        "",
         f"Each request is created, signed, sent, received, taken into execution, executed and "
         f"closed: {TX_PER_REQUEST} transactions, each through the service layer (load, core "
         "decision, save with optimistic check, event row, audit row, commit). Baselines in the "
         "same run: the database's floor (a one-row INSERT committed per transaction) and the "
-        "pure core (the same transitions with no database).", "",
+        "pure core (the same transitions with no database).",
+        "",
         "| backend | requests | seconds | requests/s | transactions/s | floor tx/s | "
         "ratio to floor |",
         "|---|---|---|---|---|---|---|",
     ]
     for x in life:
-        lines.append(f"| {x.backend} | {x.requests:,} | {x.seconds:,.1f} | "
-                     f"{x.requests / x.seconds:,.0f} | {x.tx_per_s:,.0f} | "
-                     f"{x.floor_tx_per_s:,.0f} | {x.tx_per_s / x.floor_tx_per_s:.2f} |")
+        lines.append(
+            f"| {x.backend} | {x.requests:,} | {x.seconds:,.1f} | "
+            f"{x.requests / x.seconds:,.0f} | {x.tx_per_s:,.0f} | "
+            f"{x.floor_tx_per_s:,.0f} | {x.tx_per_s / x.floor_tx_per_s:.2f} |"
+        )
     lines += ["", f"Pure core (no I/O): {core_tps:,.0f} transitions/s.", ""]
     if over:
         lines += [
-            "## What is overdue now (PostgreSQL)", "",
+            "## What is overdue now (PostgreSQL)",
+            "",
             f"{over.rows:,} requests with {over.rows * 2:,} deadlines; 2% still open; the query "
             f"returns every running clock past due ({over.overdue_rows:,} rows) with its request's "
             "state and bodies. Baseline: the same query after dropping the partial index on open "
-            "deadlines.", "",
-            "| variant | p50 ms | p95 ms | max ms |", "|---|---|---|---|",
+            "deadlines.",
+            "",
+            "| variant | p50 ms | p95 ms | max ms |",
+            "|---|---|---|---|",
             f"| partial index (Ozara) | {statistics.median(over.indexed_ms):.1f} | "
             f"{pct(over.indexed_ms, 0.95):.1f} | {max(over.indexed_ms):.1f} |",
             f"| no index (baseline) | {statistics.median(over.unindexed_ms):.1f} | "
-            f"{pct(over.unindexed_ms, 0.95):.1f} | {max(over.unindexed_ms):.1f} |", "",
+            f"{pct(over.unindexed_ms, 0.95):.1f} | {max(over.unindexed_ms):.1f} |",
+            "",
             f"Speed-up over the baseline: "
             f"{statistics.median(over.unindexed_ms) / statistics.median(over.indexed_ms):.0f}x "
-            f"(target: under 50 ms).", "",
+            f"(target: under 50 ms).",
+            "",
         ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -282,7 +322,7 @@ def main() -> int:
             engine = db.make_engine(f"{base}/bench_overdue")
             over = overdue(engine, args.overdue_rows)
             engine.dispose()
-    write_report(args.output, results, core_tps, over, args)
+    write_report(args.output, results, core_tps, over)
     print(args.output.read_text(encoding="utf-8"))
     return 0
 

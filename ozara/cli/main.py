@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
 from typer.exceptions import TyperException
 
 from ozara import seed
@@ -75,7 +75,11 @@ def _now() -> datetime:
 
 
 def _engine(database: str | None) -> Engine:
-    return db.make_engine(database)
+    try:
+        return db.make_engine(database)
+    except (ArgumentError, ImportError) as e:
+        # The URL is not echoed: it may hold a password.
+        _fail(f"--database (or OZARA_DATABASE_URL): not a usable SQLAlchemy URL: {e}", 2)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -140,6 +144,8 @@ def init(
         )
     if not officers:
         _fail("give --admin-id and --admin-body (or --demo-officers)", 2)
+    if admin_id and sum(o.id == admin_id for o in officers) > 1:
+        _fail(f"--admin-id: {admin_id!r} is already the id of a demo officer", 2)
     known = {b.id for b in seed.BODIES}
     for o in officers:
         if o.body_id is not None and o.body_id not in known:
@@ -180,7 +186,9 @@ def officer_add(
             _engine(database), Officer(officer_id, name, body, parsed, post), _now()
         )
     except LookupError as e:
-        _fail(f"--body: {e} (Art. 4)")
+        _fail(f"--body: {e} (Art. 4)", 2)
+    except IntegrityError:
+        _fail(f"OFFICER_ID: an officer {officer_id!r} already exists", 2)
     typer.echo(f"Officer {officer_id} added with roles {', '.join(sorted(parsed))}.")
 
 

@@ -364,7 +364,12 @@ def _apply(
     if a in (Action.REQUEST_INFO, Action.PROPOSE_CONDITIONS, Action.REFUSE):
         r = replace(r, deadlines=_meet(r.deadlines, DeadlineKind.FORWARDING, now))
         if a is Action.PROPOSE_CONDITIONS:
-            r = replace(r, conditions=command.text, conditions_accepted=None)
+            resumed: dict[str, Any] = {}
+            if r.state is State.POSTPONED:
+                # Conditions replace the postponement (Art. 7 para 6): end it as a resumption
+                # would, adding its days, or the clock would stay stopped for good.
+                r, resumed = _resume(r, now)
+            return replace(r, conditions=command.text, conditions_accepted=None), resumed
         if a is Action.REFUSE and not command.partial:
             r = replace(r, outcome="refused")
         return r, {"partial": command.partial} if a is Action.REFUSE else {}

@@ -267,7 +267,7 @@ def _parse_attachments(raw: object, problems: list[Violation]) -> tuple[Attachme
             problems.append(violation(f"{where}.filename", "art6.attachment"))
         elif isinstance(size, bool) or not isinstance(size, int) or size < 0:
             problems.append(violation(f"{where}.size", "art6.attachment"))
-        elif not isinstance(digest, str) or not _SHA256.match(digest.lower()):
+        elif not isinstance(digest, str) or not _SHA256.fullmatch(digest.lower()):
             problems.append(
                 violation(f"{where}.sha256", "art6.attachment", "64 hexadecimal characters")
             )

@@ -117,7 +117,7 @@ def test_art7_para4_forwarding_within_three_days() -> None:
 def test_art6_para4_confirmation_is_due_exactly_72_hours_after_transmission() -> None:
     sent = local(ALMATY, 2025, 3, 1, 23, 10)
     due = confirmation_due(sent)
-    assert URGENT_CONFIRMATION == timedelta(hours=72)
+    assert timedelta(hours=72) == URGENT_CONFIRMATION
     assert due - sent == timedelta(hours=72)
     assert due == datetime(2025, 3, 4, 18, 10, tzinfo=UTC)  # 23:10 +05:00 is 18:10 UTC
     assert due.tzinfo is UTC

@@ -70,12 +70,13 @@ PATHS: dict[State, list[tuple[str, Command]]] = {
 
 
 def denied(
-    request: Request, officer: Officer, command: Command, context: Context, now: datetime
+    drive: Any, request: Request, officer_id: str, command: Command, now: datetime | None = None
 ) -> Violation:
     """The first violation of a refused transition; fails if it is allowed."""
-    assert not check(request, command, officer, context, now).allowed
+    officer, now = drive.officers[officer_id], now or drive.now
+    assert not check(request, command, officer, drive.context, now).allowed
     with pytest.raises(ProtocolError) as caught:
-        transition(request, command, officer, context, now)
+        transition(request, command, officer, drive.context, now)
     return caught.value.violations[0]
 
 
@@ -242,13 +243,13 @@ def test_art7_para2_unexecuted_request_is_overdue_after_its_term(
 
 
 def test_art16_sending_to_a_party_not_yet_bound_is_refused(
-    make_request: MakeRequest, officers: dict[str, Officer], context: Context, drive: Any
+    make_request: MakeRequest, drive: Any
 ) -> None:
     """Seed: Tajikistan is bound from 2018-02-09 only."""
     before = datetime(2017, 6, 1, 9, 0, tzinfo=UTC)
     draft = make_request(requested_body="TJK-MVD", at=before)
     signed = drive.step(draft, KAZ_HEAD, C(A.SIGN), before)
-    v = denied(signed, officers[KAZ_OFFICER], C(A.SEND), context, before)
+    v = denied(drive, signed, KAZ_OFFICER, C(A.SEND), before)
     assert (v.rule, v.article) == ("art16.in_force", "Art. 16")
 
 
@@ -258,9 +259,7 @@ def test_art16_sending_to_a_party_not_yet_bound_is_refused(
 def test_art7_para4_forwarding_within_the_same_state(draft: Request, drive: Any, at: Any) -> None:
     received = at(draft, State.RECEIVED)
     forwarded_at = received.received_at + timedelta(days=2)
-    request = drive.step(
-        received, RUS_OFFICER, C(A.FORWARD, target_body="RUS-FSB"), forwarded_at
-    )
+    request = drive.step(received, RUS_OFFICER, C(A.FORWARD, target_body="RUS-FSB"), forwarded_at)
     assert request.state is State.FORWARDED
     assert request.requested_body == "RUS-FSB"
     assert request.content.requested_body == "RUS-MVD", "the document is not rewritten"
@@ -282,10 +281,10 @@ def test_art7_para4_forwarding_within_the_same_state(draft: Request, drive: Any,
 
 
 def test_art7_para4_the_forwarding_body_loses_the_request(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any
+    draft: Request, at: Any, drive: Any
 ) -> None:
     request = at(draft, State.FORWARDED)
-    v = denied(request, officers[RUS_OFFICER], C(A.START_EXECUTION), context, drive.now)
+    v = denied(drive, request, RUS_OFFICER, C(A.START_EXECUTION))
     assert v.rule == "lifecycle.role"
 
 
@@ -316,7 +315,7 @@ def test_art7_para4_taking_up_the_request_settles_the_forwarding_clock(
 
 
 @pytest.mark.parametrize(
-    ("target", "rule", "article"),
+    "case",
     [
         ("BLR-MVD", "art7.forwarding", "Art. 7 para 4"),  # another Party's body
         ("KAZ-MVD", "art7.forwarding", "Art. 7 para 4"),  # back to the requesting Party
@@ -327,17 +326,11 @@ def test_art7_para4_taking_up_the_request_settles_the_forwarding_clock(
     ],
 )
 def test_art7_para4_forwarding_only_to_a_designated_body_of_the_same_state(
-    draft: Request,
-    officers: dict[str, Officer],
-    context: Context,
-    at: Any,
-    drive: Any,
-    target: str | None,
-    rule: str,
-    article: str,
+    draft: Request, at: Any, drive: Any, case: tuple[str | None, str, str]
 ) -> None:
+    target, rule, article = case
     request = at(draft, State.RECEIVED)
-    v = denied(request, officers[RUS_OFFICER], C(A.FORWARD, target_body=target), context, drive.now)
+    v = denied(drive, request, RUS_OFFICER, C(A.FORWARD, target_body=target))
     assert (v.field, v.rule, v.article) == ("target_body", rule, article)
 
 
@@ -392,22 +385,20 @@ def test_art7_para5_additional_information_may_be_asked_on_receipt(
 @pytest.mark.parametrize("text", ["", "   "])
 def test_art7_para5_asking_needs_a_text(
     draft: Request,
-    officers: dict[str, Officer],
-    context: Context,
     at: Any,
     drive: Any,
     text: str,
 ) -> None:
     request = at(draft, State.IN_EXECUTION)
-    v = denied(request, officers[RUS_OFFICER], C(A.REQUEST_INFO, text), context, drive.now)
+    v = denied(drive, request, RUS_OFFICER, C(A.REQUEST_INFO, text))
     assert (v.field, v.rule, v.article) == ("text", "art7.additional_information", "Art. 7 para 5")
 
 
 def test_art7_para5_only_the_requesting_body_provides_information(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any
+    draft: Request, at: Any, drive: Any
 ) -> None:
     request = at(draft, State.INFO_REQUESTED)
-    v = denied(request, officers[RUS_OFFICER], C(A.PROVIDE_INFO, "x"), context, drive.now)
+    v = denied(drive, request, RUS_OFFICER, C(A.PROVIDE_INFO, "x"))
     assert v.rule == "lifecycle.role"
 
 
@@ -420,7 +411,9 @@ def test_art7_para6_postponement_stops_the_clock_and_resumption_extends_it(
     request = at(draft, State.IN_EXECUTION)
     due = request.deadline(DeadlineKind.EXECUTION).due_at
     postponed_at = drive.now + timedelta(days=1)
-    request = drive.step(request, RUS_HEAD, C(A.POSTPONE, "Our case is at a key stage"), postponed_at)
+    request = drive.step(
+        request, RUS_HEAD, C(A.POSTPONE, "Our case is at a key stage"), postponed_at
+    )
     assert request.state is State.POSTPONED
     assert request.postponed_at == postponed_at
     assert drive.events[-1].notify is Side.REQUESTING
@@ -439,11 +432,9 @@ def test_art7_para6_postponement_stops_the_clock_and_resumption_extends_it(
     assert invariant_violations(request) == []
 
 
-def test_art7_para6_only_the_head_postpones(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any
-) -> None:
+def test_art7_para6_only_the_head_postpones(draft: Request, at: Any, drive: Any) -> None:
     request = at(draft, State.IN_EXECUTION)
-    v = denied(request, officers[RUS_OFFICER], C(A.POSTPONE, "x"), context, drive.now)
+    v = denied(drive, request, RUS_OFFICER, C(A.POSTPONE, "x"))
     assert v.rule == "lifecycle.role"
 
 
@@ -480,12 +471,12 @@ def test_art7_para6_conditions_declined_leave_the_requested_body_to_decide(
 
 
 def test_art7_para6_only_the_requesting_head_accepts_conditions(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any
+    draft: Request, at: Any, drive: Any
 ) -> None:
     request = at(draft, State.CONDITIONS_PROPOSED)
     for officer_id in (KAZ_OFFICER, KAZ_LIAISON, RUS_HEAD):
         for action in (A.ACCEPT_CONDITIONS, A.DECLINE_CONDITIONS):
-            v = denied(request, officers[officer_id], C(action), context, drive.now)
+            v = denied(drive, request, officer_id, C(action))
             assert v.rule == "lifecycle.role"
 
 
@@ -569,32 +560,26 @@ def test_art9_para2_full_refusal_with_reasons(draft: Request, drive: Any, at: An
 @pytest.mark.parametrize("text", ["", "  \n"])
 def test_art9_para2_refusal_without_reasons_is_refused(
     draft: Request,
-    officers: dict[str, Officer],
-    context: Context,
     at: Any,
     drive: Any,
     partial: bool,
     text: str,
 ) -> None:
     request = at(draft, State.IN_EXECUTION)
-    v = denied(request, officers[RUS_HEAD], C(A.REFUSE, text, partial=partial), context, drive.now)
+    v = denied(drive, request, RUS_HEAD, C(A.REFUSE, text, partial=partial))
     assert (v.field, v.rule, v.article) == ("text", "art9.reasons", "Art. 9 para 2")
 
 
-def test_art9_only_the_head_refuses(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any
-) -> None:
+def test_art9_only_the_head_refuses(draft: Request, at: Any, drive: Any) -> None:
     request = at(draft, State.IN_EXECUTION)
     for officer_id in (RUS_OFFICER, "rus-mvd.liaison"):
-        v = denied(request, officers[officer_id], C(A.REFUSE, "reasons"), context, drive.now)
+        v = denied(drive, request, officer_id, C(A.REFUSE, "reasons"))
         assert v.rule == "lifecycle.role"
 
 
-def test_art7_para7_execution_needs_its_results(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any
-) -> None:
+def test_art7_para7_execution_needs_its_results(draft: Request, at: Any, drive: Any) -> None:
     request = at(draft, State.IN_EXECUTION)
-    v = denied(request, officers[RUS_OFFICER], C(A.EXECUTE, ""), context, drive.now)
+    v = denied(drive, request, RUS_OFFICER, C(A.EXECUTE, ""))
     assert (v.field, v.rule, v.article) == ("text", "art7.results", "Art. 7 para 7")
 
 
@@ -617,42 +602,39 @@ def test_requesting_head_may_withdraw_until_the_request_is_finished(
 
 @pytest.mark.parametrize("state", [State.EXECUTED, State.REFUSED, State.WITHDRAWN, State.CLOSED])
 def test_a_finished_request_cannot_be_withdrawn(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any, state: State
+    draft: Request,
+    at: Any,
+    drive: Any,
+    state: State,
 ) -> None:
     request = at(draft, state)
-    v = denied(request, officers[KAZ_HEAD], C(A.WITHDRAW), context, drive.now)
+    v = denied(drive, request, KAZ_HEAD, C(A.WITHDRAW))
     assert v.rule == "lifecycle.transition"
 
 
-def test_only_the_requesting_head_withdraws(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any
-) -> None:
+def test_only_the_requesting_head_withdraws(draft: Request, at: Any, drive: Any) -> None:
     request = at(draft, State.SENT)
-    assert denied(request, officers[KAZ_OFFICER], C(A.WITHDRAW), context, drive.now).rule == (
-        "lifecycle.role"
-    )
-    assert denied(request, officers[RUS_HEAD], C(A.WITHDRAW), context, drive.now).rule == (
-        "lifecycle.role"
-    )
+    assert denied(drive, request, KAZ_OFFICER, C(A.WITHDRAW)).rule == ("lifecycle.role")
+    assert denied(drive, request, RUS_HEAD, C(A.WITHDRAW)).rule == ("lifecycle.role")
 
 
 # --- Art. 6 paras 3–5: writing, signature, urgency ---------------------------------
 
 
 def test_art6_para3_non_urgent_request_cannot_be_sent_unsigned(
-    draft: Request, officers: dict[str, Officer], context: Context, t0: datetime
+    draft: Request, drive: Any, t0: datetime
 ) -> None:
-    v = denied(draft, officers[KAZ_OFFICER], C(A.SEND), context, t0)
+    v = denied(drive, draft, KAZ_OFFICER, C(A.SEND), t0)
     assert (v.rule, v.article) == ("art6.written", "Art. 6 para 3")
-    v = denied(draft, officers[KAZ_OFFICER], C(A.SEND_URGENT), context, t0)
+    v = denied(drive, draft, KAZ_OFFICER, C(A.SEND_URGENT), t0)
     assert (v.rule, v.article) == ("art6.urgent", "Art. 6 para 4")
 
 
 def test_art6_para4_signed_request_is_sent_with_send_not_send_urgent(
-    urgent_draft: Request, officers: dict[str, Officer], context: Context, drive: Any
+    urgent_draft: Request, drive: Any
 ) -> None:
     signed = drive(urgent_draft, [(KAZ_HEAD, C(A.SIGN))])
-    v = denied(signed, officers[KAZ_OFFICER], C(A.SEND_URGENT), context, drive.now)
+    v = denied(drive, signed, KAZ_OFFICER, C(A.SEND_URGENT))
     assert v.rule == "art6.urgent"
     sent = drive(signed, [(KAZ_OFFICER, C(A.SEND))])
     assert sent.deadline(DeadlineKind.URGENT_CONFIRMATION) is None, "already in writing"
@@ -661,17 +643,17 @@ def test_art6_para4_signed_request_is_sent_with_send_not_send_urgent(
 
 @pytest.mark.parametrize("officer_id", [KAZ_OFFICER, KAZ_LIAISON])
 def test_art6_para5_only_the_head_or_a_deputy_signs(
-    draft: Request, officers: dict[str, Officer], context: Context, t0: datetime, officer_id: str
+    draft: Request, drive: Any, t0: datetime, officer_id: str
 ) -> None:
-    v = denied(draft, officers[officer_id], C(A.SIGN), context, t0)
+    v = denied(drive, draft, officer_id, C(A.SIGN), t0)
     assert (v.field, v.rule, v.article) == ("actor", "art6.signatory", "Art. 6 para 5")
 
 
 def test_art6_para5_head_of_another_body_cannot_sign(
-    draft: Request, officers: dict[str, Officer], context: Context, t0: datetime
+    draft: Request, drive: Any, t0: datetime
 ) -> None:
     for officer_id in (RUS_HEAD, "blr-mvd.head"):
-        v = denied(draft, officers[officer_id], C(A.SIGN), context, t0)
+        v = denied(drive, draft, officer_id, C(A.SIGN), t0)
         assert v.rule == "lifecycle.role"
 
 
@@ -730,26 +712,24 @@ def test_art6_para4_unconfirmed_urgent_request_is_overdue_after_72_hours(
 
 
 def test_art6_para4_confirmation_by_a_non_signatory_is_refused(
-    urgent_draft: Request, officers: dict[str, Officer], context: Context, drive: Any
+    urgent_draft: Request, drive: Any
 ) -> None:
     request = drive(urgent_draft, [(KAZ_OFFICER, C(A.SEND_URGENT))])
-    v = denied(request, officers[KAZ_OFFICER], C(A.CONFIRM), context, drive.now)
+    v = denied(drive, request, KAZ_OFFICER, C(A.CONFIRM))
     assert v.rule == "lifecycle.role"
 
 
 def test_art6_para4_nothing_to_confirm_on_a_signed_request(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any
+    draft: Request, at: Any, drive: Any
 ) -> None:
     request = at(draft, State.SENT)
-    v = denied(request, officers[KAZ_HEAD], C(A.CONFIRM), context, drive.now)
+    v = denied(drive, request, KAZ_HEAD, C(A.CONFIRM))
     assert (v.rule, v.article) == ("art6.urgent_confirmation", "Art. 6 para 4")
 
 
-def test_art6_para4_confirmation_cannot_be_given_twice(
-    urgent_draft: Request, officers: dict[str, Officer], context: Context, drive: Any
-) -> None:
+def test_art6_para4_confirmation_cannot_be_given_twice(urgent_draft: Request, drive: Any) -> None:
     request = drive(urgent_draft, [(KAZ_OFFICER, C(A.SEND_URGENT)), (KAZ_HEAD, C(A.CONFIRM))])
-    v = denied(request, officers[KAZ_HEAD], C(A.CONFIRM), context, drive.now)
+    v = denied(drive, request, KAZ_HEAD, C(A.CONFIRM))
     assert v.rule == "art6.urgent_confirmation"
 
 
@@ -767,38 +747,30 @@ def test_art6_para4_withdrawal_ends_the_confirmation_clock(
 @pytest.mark.parametrize("officer_id", ["rus-fsb.officer", "blr-mvd.officer", KAZ_OFFICER])
 def test_art4_only_the_requested_body_receives(
     draft: Request,
-    officers: dict[str, Officer],
-    context: Context,
     at: Any,
     drive: Any,
     officer_id: str,
 ) -> None:
     """Another body of the same Party, another Party, or the requesting side: all denied."""
     request = at(draft, State.SENT)
-    v = denied(request, officers[officer_id], C(A.RECEIVE), context, drive.now)
+    v = denied(drive, request, officer_id, C(A.RECEIVE))
     assert (v.field, v.rule, v.article) == ("actor", "lifecycle.role", "Art. 4")
 
 
 def test_art4_another_body_cannot_act_for_the_requesting_side(
-    draft: Request, officers: dict[str, Officer], context: Context, t0: datetime
+    draft: Request, drive: Any, t0: datetime
 ) -> None:
-    v = denied(draft, officers["blr-mvd.head"], C(A.SIGN), context, t0)
+    v = denied(drive, draft, "blr-mvd.head", C(A.SIGN), t0)
     assert v.rule == "lifecycle.role"
 
 
 @pytest.mark.parametrize("outsider", ["auditor", "csto.secretariat"])
 @pytest.mark.parametrize("state", list(State))
 def test_auditor_and_secretariat_may_do_nothing_to_a_request(
-    draft: Request,
-    officers: dict[str, Officer],
-    context: Context,
-    at: Any,
-    drive: Any,
-    outsider: str,
-    state: State,
+    draft: Request, at: Any, drive: Any, outsider: str, state: State
 ) -> None:
     request = at(draft, state)
-    officer = officers[outsider]
+    officer, context = drive.officers[outsider], drive.context
     assert allowed_actions(request, officer, context, drive.now) == []
     for action in Action:
         command = C(action, text="text", target_body="RUS-FSB")
@@ -809,11 +781,13 @@ def test_auditor_and_secretariat_may_do_nothing_to_a_request(
 
 @pytest.mark.parametrize("state", list(State))
 def test_terminal_states_allow_nothing_and_the_others_something(
-    draft: Request, officers: dict[str, Officer], context: Context, at: Any, drive: Any, state: State
+    draft: Request, at: Any, drive: Any, state: State
 ) -> None:
     request = at(draft, state)
     offered = {
-        a for o in officers.values() for a in allowed_actions(request, o, context, drive.now)
+        a
+        for o in drive.officers.values()
+        for a in allowed_actions(request, o, drive.context, drive.now)
     }
     if state in TERMINAL:
         assert offered == set()
@@ -905,17 +879,12 @@ def probe(action: Action, request: Request, context: Context, now: datetime) -> 
 @pytest.mark.parametrize("state", list(State))
 @pytest.mark.parametrize("urgent", [False, True])
 def test_allowed_actions_matches_check_in_every_state(
-    make_request: MakeRequest,
-    officers: dict[str, Officer],
-    context: Context,
-    at: Any,
-    drive: Any,
-    state: State,
-    urgent: bool,
+    make_request: MakeRequest, at: Any, drive: Any, state: State, urgent: bool
 ) -> None:
+    """Each offered action passes ``check`` and applies; each other one raises."""
     request = at(make_request(**(URGENT if urgent else {})), state, urgent_sending=urgent)
-    now = drive.now + timedelta(minutes=5)
-    for officer in officers.values():
+    now, context = drive.now + timedelta(minutes=5), drive.context
+    for officer in drive.officers.values():
         offered = allowed_actions(request, officer, context, now)
         for action in Action:
             command = probe(action, request, context, now)

@@ -170,7 +170,9 @@ def test_art3_category_a_b_or_c_is_accepted(
 
 
 @pytest.mark.parametrize("raw", ["d", "it", "ab", 1, True, ["a"], "absent", None, ""])
-def test_art3_category_other_than_a_b_c_is_refused(make_document: MakeDocument, raw: object) -> None:
+def test_art3_category_other_than_a_b_c_is_refused(
+    make_document: MakeDocument, raw: object
+) -> None:
     doc = make_document(crime_category=raw)
     if raw == "absent":
         del doc["crime_category"]
@@ -208,7 +210,17 @@ def test_attachment_digest_is_normalised_to_lower_case(make_document: MakeDocume
 
 @pytest.mark.parametrize(
     "digest",
-    ["a" * 63, "a" * 65, "g" * 64, "", None, 12345, "a" * 32 + " " + "a" * 31, "sha256:" + "a" * 57],
+    [
+        "a" * 63,
+        "a" * 65,
+        "g" * 64,
+        "",
+        None,
+        12345,
+        "a" * 32 + " " + "a" * 31,
+        "sha256:" + "a" * 57,
+        "a" * 64 + "\n",  # ``$`` alone would let a trailing newline through
+    ],
 )
 def test_attachment_needs_a_sha256_of_64_hex_characters(
     make_document: MakeDocument, digest: object
@@ -311,7 +323,9 @@ def test_grounds_are_optional_for_a_non_urgent_request(make_document: MakeDocume
 
 
 @pytest.mark.parametrize("days", [1, 10, 90, MAX_AGREED_TERM_DAYS])
-def test_art7_para2_agreed_term_within_bounds_is_kept(make_document: MakeDocument, days: int) -> None:
+def test_art7_para2_agreed_term_within_bounds_is_kept(
+    make_document: MakeDocument, days: int
+) -> None:
     assert parse_request(make_document(agreed_term_days=days)).agreed_term_days == days
 
 
