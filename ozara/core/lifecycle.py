@@ -207,7 +207,7 @@ def _check_actor(
         ]
     if not (actor.roles & spec.roles):
         if spec.roles == HEAD:
-            rule = "art6.signatory" if action is Action.SIGN else "lifecycle.role"
+            rule = "art6.signatory" if action in (Action.SIGN, Action.CONFIRM) else "lifecycle.role"
             return [
                 violation(
                     "actor",

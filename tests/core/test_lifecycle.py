@@ -716,7 +716,8 @@ def test_art6_para4_confirmation_by_a_non_signatory_is_refused(
 ) -> None:
     request = drive(urgent_draft, [(KAZ_OFFICER, C(A.SEND_URGENT))])
     v = denied(drive, request, KAZ_OFFICER, C(A.CONFIRM))
-    assert v.rule == "lifecycle.role"
+    # The written confirmation is the request's signature: head or deputy only.
+    assert (v.rule, v.article) == ("art6.signatory", "Art. 6 para 5")
 
 
 def test_art6_para4_nothing_to_confirm_on_a_signed_request(
