@@ -155,7 +155,7 @@ def fill(engine: Engine, rows: int, now: datetime) -> None:
             text("""
             INSERT INTO request_deadlines (request_id, kind, due_at, met_at)
             SELECT 'B-' || g, k.kind,
-                :now + make_interval(days => ((g * 7919) % 70) - 10)
+                :now + make_interval(days => ((g::bigint * 7919) % 70)::int - 10)
                      - make_interval(days => CASE WHEN g % 50 = 0 THEN 0 ELSE 400 END),
                 CASE WHEN g % 50 = 0 AND k.kind = 'execution' THEN NULL
                      ELSE :now - make_interval(days => (g % 400)) END
