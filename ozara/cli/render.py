@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ozara.core.deadlines import DeadlineKind
-from ozara.core.lifecycle import Request
+from ozara.core.lifecycle import deadline_owner
 from ozara.core.parties import Registry
 from ozara.services.requests import DueItem, RequestView
 
@@ -26,12 +26,6 @@ def local(moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return "-"
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
-
-
-def deadline_owner(request: Request, kind: DeadlineKind) -> str:
-    if kind is DeadlineKind.URGENT_CONFIRMATION:
-        return request.content.requesting_body
-    return request.requested_body
 
 
 def request_text(view: RequestView, now: datetime) -> str:

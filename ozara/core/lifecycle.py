@@ -108,6 +108,17 @@ class Request:
         return None
 
 
+def deadline_owner(request: Request, kind: DeadlineKind) -> str:
+    """The body that must act before the deadline.
+
+    The written confirmation is owed by the requesting body (Art. 6 para 4); forwarding
+    and execution by the body holding the request (Art. 7 paras 2 and 4).
+    """
+    if kind is DeadlineKind.URGENT_CONFIRMATION:
+        return request.content.requesting_body
+    return request.requested_body
+
+
 def new_request(request_id: str, content: RequestContent, actor: Officer, now: datetime) -> Request:
     """A draft, created by an officer of the requesting body."""
     if actor.body_id != content.requesting_body or not (actor.roles & OPS):

@@ -97,7 +97,7 @@ def act(
     if not can_view(actor, request):
         raise AccessDenied(f"request {request_id} is not a case of {actor.body_id or actor.id}")
     result = transition(request, command, actor, _context(uow), now)
-    uow.requests.save(result.request, request.version, now)
+    uow.requests.save(result.request, request, now)
     _record(uow, result.events)
     uow.commit()
     return result.request
@@ -169,19 +169,10 @@ def deadlines(
     now = require_utc(now)
     registry = uow.registry.registry()
     out = []
-    for row in uow.requests.due_before(now + soon):
-        owner = (
-            row["requesting_body"]
-            if row["kind"] == "urgent_confirmation"
-            else row["requested_body"]
-        )
-        if body_id is not None and owner != body_id:
-            continue
-        body = registry.get(owner)
-        zone_due = row["due_at"].astimezone(body.zone) if body else row["due_at"]
+    for row in uow.requests.due_before(now + soon, body_id):
+        body = registry.get(row.body_id)
+        zone_due = row.due_at.astimezone(body.zone) if body else row.due_at
         out.append(
-            DueItem(
-                row["request_id"], row["kind"], row["due_at"], owner, zone_due, row["due_at"] <= now
-            )
+            DueItem(row.request_id, row.kind, row.due_at, row.body_id, zone_due, row.due_at <= now)
         )
     return out

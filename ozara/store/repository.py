@@ -9,19 +9,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from ozara.core.actions import State
 from ozara.core.deadlines import Deadline, DeadlineKind
 from ozara.core.events import RequestEvent, Side
-from ozara.core.lifecycle import Request
+from ozara.core.lifecycle import Request, deadline_owner
 from ozara.core.parties import CompetentBody, Officer, Party, Registry, Role
 from ozara.core.requests import RequestContent, parse_request
 from ozara.core.rules import RULESET_VERSION
 from ozara.core.treaty import NotificationKind, TreatyNotification, TreatyStatus
 from ozara.store import tables as t
+
+
+class OpenDeadline(NamedTuple):
+    request_id: str
+    kind: str
+    due_at: datetime
+    body_id: str  # the body that must act
 
 
 class ConcurrentChange(Exception):
@@ -32,6 +39,11 @@ class NotFound(LookupError):
     def __init__(self, kind: str, key: str) -> None:
         super().__init__(f"{kind} {key!r} not found")
         self.kind, self.key = kind, key
+
+
+_SELECT_OFFICER = select(t.officers).where(t.officers.c.id == bindparam("b_id"))
+_SELECT_BODIES = select(t.competent_bodies)
+_SELECT_NOTIFICATIONS = select(t.treaty_notifications).order_by(t.treaty_notifications.c.id)
 
 
 @dataclass(slots=True)
@@ -52,7 +64,7 @@ class RegistryRepository:
         )
 
     def registry(self) -> Registry:
-        rows = self.conn.execute(select(t.competent_bodies)).mappings()
+        rows = self.conn.execute(_SELECT_BODIES).mappings()
         return Registry.of(
             CompetentBody(
                 r["id"],
@@ -79,11 +91,7 @@ class RegistryRepository:
         )
 
     def officer(self, officer_id: str) -> Officer:
-        row = (
-            self.conn.execute(select(t.officers).where(t.officers.c.id == officer_id))
-            .mappings()
-            .first()
-        )
+        row = self.conn.execute(_SELECT_OFFICER, {"b_id": officer_id}).mappings().first()
         if row is None:
             raise NotFound("officer", officer_id)
         return Officer(
@@ -109,9 +117,7 @@ class RegistryRepository:
         )
 
     def notifications(self) -> list[TreatyNotification]:
-        rows = self.conn.execute(
-            select(t.treaty_notifications).order_by(t.treaty_notifications.c.id)
-        ).mappings()
+        rows = self.conn.execute(_SELECT_NOTIFICATIONS).mappings()
         return [
             TreatyNotification(
                 Party(r["party"]), NotificationKind(r["kind"]), r["received_on"], r["effective_on"]
@@ -167,14 +173,19 @@ class RequestRepository:
         self.conn.execute(_INSERT_REQUEST, {**self._columns(request), "updated_at": now})
         self._write_deadlines(request)
 
-    def save(self, request: Request, expected_version: int, now: datetime) -> None:
-        """Write the new state if nobody changed it since ``expected_version`` was read."""
+    def save(self, request: Request, previous: Request, now: datetime) -> None:
+        """Write the new state if nobody changed the request since ``previous`` was read."""
         params = {**self._columns(request), "updated_at": now}
-        params["b_id"], params["b_version"] = params.pop("id"), expected_version
+        params["b_id"], params["b_version"] = params.pop("id"), previous.version
         result = self.conn.execute(_UPDATE_REQUEST, params)
         if result.rowcount != 1:
             raise ConcurrentChange(request.id)
-        self._write_deadlines(request)
+        # Most transitions leave the clocks alone; the owner changes only on forwarding.
+        if (request.deadlines, request.requested_body) != (
+            previous.deadlines,
+            previous.requested_body,
+        ):
+            self._write_deadlines(request)
 
     def _write_deadlines(self, request: Request) -> None:
         self.conn.execute(_DELETE_DEADLINES, {"b_id": request.id})
@@ -185,6 +196,7 @@ class RequestRepository:
                     {
                         "request_id": request.id,
                         "kind": d.kind.value,
+                        "body_id": deadline_owner(request, d.kind),
                         "due_at": d.due_at,
                         "met_at": d.met_at,
                         "paused_at": d.paused_at,
@@ -283,42 +295,23 @@ class RequestRepository:
         q = q.order_by(t.requests.c.created_at.desc(), t.requests.c.id.desc()).limit(limit)
         return [dict(r) for r in self.conn.execute(q).mappings()]
 
-    def overdue(self, now: datetime, body_id: str | None = None) -> list[dict[str, Any]]:
-        """Running clocks past due: the query the partial index exists for."""
-        d, r = t.request_deadlines, t.requests
+    def overdue(self, now: datetime, body_id: str | None = None) -> list[OpenDeadline]:
+        """Running clocks past due, oldest first: the query the partial index exists for."""
+        return self._open_until(now, body_id)
+
+    def due_before(self, until: datetime, body_id: str | None = None) -> list[OpenDeadline]:
+        return self._open_until(until, body_id)
+
+    def _open_until(self, until: datetime, body_id: str | None) -> list[OpenDeadline]:
+        d = t.request_deadlines
         q = (
-            select(
-                d.c.request_id,
-                d.c.kind,
-                d.c.due_at,
-                r.c.state,
-                r.c.requesting_body,
-                r.c.requested_body,
-            )
-            .join(r, r.c.id == d.c.request_id)
-            .where(d.c.met_at.is_(None), d.c.paused_at.is_(None), d.c.due_at <= now)
-            .order_by(d.c.due_at)
+            select(d.c.request_id, d.c.kind, d.c.due_at, d.c.body_id)
+            .where(d.c.met_at.is_(None), d.c.paused_at.is_(None), d.c.due_at <= until)
+            .order_by(d.c.due_at, d.c.request_id)
         )
         if body_id is not None:
-            q = q.where((r.c.requested_body == body_id) | (r.c.requesting_body == body_id))
-        return [dict(x) for x in self.conn.execute(q).mappings()]
-
-    def due_before(self, until: datetime) -> list[dict[str, Any]]:
-        d, r = t.request_deadlines, t.requests
-        q = (
-            select(
-                d.c.request_id,
-                d.c.kind,
-                d.c.due_at,
-                r.c.state,
-                r.c.requesting_body,
-                r.c.requested_body,
-            )
-            .join(r, r.c.id == d.c.request_id)
-            .where(d.c.met_at.is_(None), d.c.paused_at.is_(None), d.c.due_at <= until)
-            .order_by(d.c.due_at)
-        )
-        return [dict(x) for x in self.conn.execute(q).mappings()]
+            q = q.where(d.c.body_id == body_id)
+        return [OpenDeadline(*row) for row in self.conn.execute(q).tuples()]
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.requests)).scalar_one())

@@ -130,14 +130,26 @@ request_deadlines = Table(
     metadata,
     Column("request_id", String(64), ForeignKey("requests.id"), primary_key=True),
     Column("kind", String(32), primary_key=True),
+    #: The body that must act before the deadline (it changes when a request is forwarded).
+    Column("body_id", String(64), nullable=False),
     _instant("due_at", nullable=False),
     _instant("met_at"),
     _instant("paused_at"),
-    # Only running clocks are indexed: the overdue query never reads finished ones.
+    # Only running clocks are indexed, and the index carries what the overdue listing shows,
+    # so "what is overdue now" reads the index alone however many finished requests exist.
     Index(
         "ix_request_deadlines_open_due",
         "due_at",
         postgresql_where=text("met_at IS NULL AND paused_at IS NULL"),
+        postgresql_include=["request_id", "kind", "body_id"],
+        sqlite_where=text("met_at IS NULL AND paused_at IS NULL"),
+    ),
+    Index(
+        "ix_request_deadlines_open_body_due",
+        "body_id",
+        "due_at",
+        postgresql_where=text("met_at IS NULL AND paused_at IS NULL"),
+        postgresql_include=["request_id", "kind"],
         sqlite_where=text("met_at IS NULL AND paused_at IS NULL"),
     ),
 )

@@ -162,7 +162,7 @@ def test_a_stale_write_is_detected(node: Engine, clock: Clock) -> None:
         stale = uow.requests.get(rid)
     act(node, clock, rid, "kaz-mvd.head", Action.SIGN)
     with SqlUnitOfWork(node) as uow, pytest.raises(ConcurrentChange):
-        uow.requests.save(stale, stale.version, clock.now)
+        uow.requests.save(stale, stale, clock.now)
 
 
 def test_overdue_urgent_confirmation_is_reported_in_local_time(node: Engine, clock: Clock) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from ozara.store import db
 from ozara.store.tables import metadata
@@ -27,3 +29,41 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     db.upgrade(engine)
     db.upgrade(engine)
     assert db.current_revision(engine) == db.head_revision(engine)
+
+
+def test_0002_fills_in_the_body_that_owes_each_deadline(engine: Engine) -> None:
+    """Data written under 0001 gets its deadline owners (Art. 6 para 4, Art. 7) on upgrade."""
+    db.upgrade(engine, "0001")
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        for body, zone in (("KAZ-MVD", "Asia/Almaty"), ("RUS-FSB", "Europe/Moscow")):
+            conn.execute(
+                text(
+                    "INSERT INTO competent_bodies (id, party, name_ru, name_en, timezone, "
+                    "designated_from) VALUES (:id, 'KAZ', 'x', 'x', :tz, :t0)"
+                ),
+                {"id": body, "tz": zone, "t0": t0},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO requests (id, state, requesting_body, requested_body, urgent, "
+                "crime_category, content, created_at, created_by, partially_refused, version, "
+                "updated_at) VALUES ('R1', 'in_execution', 'KAZ-MVD', 'RUS-FSB', true, 'c', "
+                "'{}', :t0, 'x', false, 5, :t0)"
+            ),
+            {"t0": t0},
+        )
+        for kind in ("urgent_confirmation", "execution"):
+            conn.execute(
+                text(
+                    "INSERT INTO request_deadlines (request_id, kind, due_at) "
+                    "VALUES ('R1', :kind, :t0)"
+                ),
+                {"kind": kind, "t0": t0},
+            )
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        owners = dict(
+            conn.execute(text("SELECT kind, body_id FROM request_deadlines")).tuples().all()
+        )
+    assert owners == {"urgent_confirmation": "KAZ-MVD", "execution": "RUS-FSB"}
