@@ -278,8 +278,8 @@ def write_report(path: Path, life: list[Lifecycle], core_tps: float, over: Overd
             "## What is overdue now (PostgreSQL)",
             "",
             f"{over.rows:,} requests with {over.rows * 2:,} deadlines; 2% still open; the query "
-            f"returns every running clock past due ({over.overdue_rows:,} rows) with its request's "
-            "state and bodies. Baseline: the same query after dropping the partial index on open "
+            f"returns every running clock past due ({over.overdue_rows:,} rows) with the body that "
+            "must act. Baseline: the same query after dropping the partial indexes on open "
             "deadlines.",
             "",
             "| variant | p50 ms | p95 ms | max ms |",
