@@ -116,6 +116,9 @@ class Deadline:
         last_moment = self.local_due(zone) - timedelta(minutes=1)
         when = f"{last_moment:%Y-%m-%d %H:%M} {zone.key}"
         if self.met_at is not None:
+            if self.met_at > self.due_at:
+                # Closed after it ran out: a missed term stays visible (Art. 6 para 4, 7).
+                return f"{when} (closed late by {_span(self.met_at - self.due_at)})"
             return f"{when} (met)"
         if self.paused_at is not None:
             return f"{when} (paused)"
@@ -123,12 +126,14 @@ class Deadline:
         return f"{when} ({_humanize(left)})"
 
 
-def _humanize(left: timedelta) -> str:
-    overdue = left < timedelta(0)
-    span = abs(left)
+def _span(span: timedelta) -> str:
     if span >= timedelta(days=1):
-        amount = f"{span.days} day{'s' if span.days != 1 else ''}"
-    else:
-        hours = int(span.total_seconds() // 3600)
-        amount = f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"overdue by {amount}" if overdue else f"in {amount}"
+        return f"{span.days} day{'s' if span.days != 1 else ''}"
+    hours = int(span.total_seconds() // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def _humanize(left: timedelta) -> str:
+    if left < timedelta(0):
+        return f"overdue by {_span(-left)}"
+    return f"in {_span(left)}"

@@ -243,3 +243,13 @@ def test_require_utc_converts_any_aware_datetime() -> None:
         2025, 3, 1, 0, 0, tzinfo=UTC
     )
     assert require_utc(datetime(2025, 3, 1, 5, 0, tzinfo=plus_five)).tzinfo is UTC
+
+
+def test_a_deadline_closed_after_it_ran_out_shows_as_late_not_met() -> None:
+    """A missed term stays visible after the request is closed (Art. 6 para 4, Art. 7)."""
+    zone = ZoneInfo("Asia/Almaty")
+    due = datetime(2026, 1, 1, tzinfo=UTC)
+    late = Deadline(DeadlineKind.URGENT_CONFIRMATION, due, met_at=due + timedelta(days=2))
+    on_time = Deadline(DeadlineKind.URGENT_CONFIRMATION, due, met_at=due - timedelta(hours=1))
+    assert late.describe(zone, due + timedelta(days=5)).endswith("(closed late by 2 days)")
+    assert on_time.describe(zone, due + timedelta(days=5)).endswith("(met)")
