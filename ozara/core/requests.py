@@ -164,7 +164,7 @@ def parse_request(data: object) -> RequestContent:
         urgent = False
     urgent_grounds = r.text("urgent_grounds", required=urgent, rule="art6.urgent")
 
-    agreed = data.get("agreed_term_days")
+    agreed = _whole_number(data.get("agreed_term_days"))
     if agreed is not None and (
         isinstance(agreed, bool)
         or not isinstance(agreed, int)
@@ -204,6 +204,13 @@ def parse_request(data: object) -> RequestContent:
         attachments=attachments,
         reference=reference,
     )
+
+
+def _whole_number(value: object) -> object:
+    """JSON does not tell 30 from 30.0; like JSON Schema, a whole decimal is an integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _parse_assistance(
@@ -261,7 +268,7 @@ def _parse_attachments(raw: object, problems: list[Violation]) -> tuple[Attachme
         if not isinstance(a, Mapping):
             problems.append(violation(where, "input.type", "expected an object"))
             continue
-        name, size, digest = a.get("filename"), a.get("size"), a.get("sha256")
+        name, size, digest = a.get("filename"), _whole_number(a.get("size")), a.get("sha256")
         media = a.get("media_type", "application/octet-stream")
         if not isinstance(name, str) or not name.strip():
             problems.append(violation(f"{where}.filename", "art6.attachment"))
