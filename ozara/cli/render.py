@@ -88,7 +88,8 @@ def due_text(items: list[DueItem]) -> str:
         for i in (x for x in items if x.body_id == body):
             flag = "OVERDUE" if i.overdue else "due    "
             label = DEADLINE_LABELS[DeadlineKind(i.kind)]
-            last_minute = i.local_due - timedelta(minutes=1)
+            exact = DeadlineKind(i.kind) is DeadlineKind.URGENT_CONFIRMATION
+            last_minute = i.local_due if exact else i.local_due - timedelta(minutes=1)
             lines.append(
                 f"  {flag} {i.request_id:<24} {label:<38} by {last_minute:%Y-%m-%d %H:%M} "
                 f"{i.local_due.tzinfo}"

@@ -82,12 +82,19 @@ def confirmation_due(transmitted_at: datetime) -> datetime:
 
 
 def extend_for_postponement(
-    due: datetime, postponed_at: datetime, resumed_at: datetime
+    due: datetime, postponed_at: datetime, resumed_at: datetime, zone: ZoneInfo | None = None
 ) -> datetime:
-    """Art. 7 para 6: the clock stops while postponed; whole days are added on resumption."""
+    """Art. 7 para 6: the clock stops while postponed; whole days are added on resumption.
+
+    With ``zone``, the days are calendar days of that zone: a term that ran out at local
+    midnight still runs out at local midnight, across a change of the zone's UTC offset.
+    """
     paused = require_utc(resumed_at) - require_utc(postponed_at)
     days = max(0, math.ceil(paused / timedelta(days=1)))
-    return require_utc(due) + timedelta(days=days)
+    if zone is None:
+        return require_utc(due) + timedelta(days=days)
+    local = require_utc(due).astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +118,17 @@ class Deadline:
     def local_due(self, zone: ZoneInfo) -> datetime:
         return self.due_at.astimezone(zone)
 
+    def last_minute(self, zone: ZoneInfo) -> datetime:
+        """What to show as "due by": the last minute of the last day for a term in days,
+        the exact instant for the 72 hours of Art. 6 para 4."""
+        local = self.local_due(zone)
+        if self.kind is DeadlineKind.URGENT_CONFIRMATION:
+            return local
+        return local - timedelta(minutes=1)
+
     def describe(self, zone: ZoneInfo, now: datetime) -> str:
         """A human line: '2025-03-02 23:59 Asia/Almaty (in 3 days)' or '(overdue by 2 days)'."""
-        last_moment = self.local_due(zone) - timedelta(minutes=1)
-        when = f"{last_moment:%Y-%m-%d %H:%M} {zone.key}"
+        when = f"{self.last_minute(zone):%Y-%m-%d %H:%M} {zone.key}"
         if self.met_at is not None:
             if self.met_at > self.due_at:
                 # Closed after it ran out: a missed term stays visible (Art. 6 para 4, 7).

@@ -189,6 +189,14 @@ def _check_state(request: Request, action: Action, spec: ActionSpec) -> list[Vio
                     "there is no urgent request awaiting written confirmation",
                 )
             ]
+        if action is Action.CLOSE and request.awaiting_confirmation:
+            return [
+                violation(
+                    "action",
+                    "art6.urgent_confirmation",
+                    "confirm the urgent request in writing before closing it",
+                )
+            ]
         return []
     if action is Action.SEND and request.state is State.DRAFT:
         return [violation("state", "art6.written", "sign the request first")]
@@ -379,7 +387,7 @@ def _apply(
             if r.state is State.POSTPONED:
                 # Conditions replace the postponement (Art. 7 para 6): end it as a resumption
                 # would, adding its days, or the clock would stay stopped for good.
-                r, resumed = _resume(r, now)
+                r, resumed = _resume(r, now, context)
             return replace(r, conditions=command.text, conditions_accepted=None), resumed
         if a is Action.REFUSE and not command.partial:
             r = replace(r, outcome="refused")
@@ -394,14 +402,20 @@ def _apply(
             {},
         )
     if a is Action.RESUME:
-        return _resume(r, now)
+        return _resume(r, now, context)
     if a is Action.ACCEPT_CONDITIONS:
         return replace(r, conditions_accepted=True), {"conditions": r.conditions}
     if a is Action.DECLINE_CONDITIONS:
         return replace(r, conditions_accepted=False), {"conditions": r.conditions}
     if a is Action.EXECUTE:
         return (
-            replace(r, outcome="executed_partial" if command.partial else "executed_full"),
+            # A request refused in part is executed in part at most (Art. 9 para 1).
+            replace(
+                r,
+                outcome="executed_partial"
+                if command.partial or r.partially_refused
+                else "executed_full",
+            ),
             {"partial": command.partial},
         )
     if a is Action.WITHDRAW:
@@ -409,10 +423,15 @@ def _apply(
     return r, {}
 
 
-def _resume(r: Request, now: datetime) -> tuple[Request, dict[str, Any]]:
+def _resume(r: Request, now: datetime, context: Context) -> tuple[Request, dict[str, Any]]:
     assert r.postponed_at is not None
+    # The term keeps the calendar of the body that first received the request.
+    first = context.registry.get(r.content.requested_body)
+    zone = first.zone if first is not None else None
     out = [
-        replace(d, due_at=dl.extend_for_postponement(d.due_at, d.paused_at, now), paused_at=None)
+        replace(
+            d, due_at=dl.extend_for_postponement(d.due_at, d.paused_at, now, zone), paused_at=None
+        )
         if d.kind is DeadlineKind.EXECUTION and d.paused_at is not None
         else d
         for d in r.deadlines

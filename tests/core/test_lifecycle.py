@@ -110,6 +110,9 @@ def at(drive: Any) -> Callable[[Request, State], Request]:
         steps = PATHS[state]
         if urgent_sending and state not in (State.DRAFT, State.SIGNED):
             steps = [(KAZ_OFFICER, C(A.SEND_URGENT)), *steps[len(SENT) :]]
+            if state is State.CLOSED:
+                # The written form is owed before closing (Art. 6 para 4).
+                steps = [*steps[:-1], (KAZ_HEAD, C(A.CONFIRM)), steps[-1]]
         return drive(request, steps)
 
     return go
