@@ -9,11 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from ozara.core.actions import ACTIONS, TERMINAL, Action, State
-from ozara.core.deadlines import DeadlineKind, confirmation_due, end_of_day_n
+from ozara.core.deadlines import (
+    DeadlineKind,
+    confirmation_due,
+    end_of_day_n,
+    extend_for_postponement,
+)
 from ozara.core.events import RequestEvent, Side
 from ozara.core.lifecycle import (
     Command,
@@ -908,3 +914,44 @@ def test_every_action_is_in_the_table_with_a_known_rule() -> None:
         assert spec.event.startswith("request:")
         assert spec.target is None or spec.target not in spec.sources, action
         assert not (spec.sources & TERMINAL), f"{action} from a terminal state"
+
+
+def test_art6_para4_an_unconfirmed_urgent_request_cannot_be_closed(
+    urgent_draft: Request, drive: Any
+) -> None:
+    request = drive(
+        urgent_draft,
+        [
+            (KAZ_OFFICER, C(A.SEND_URGENT)),
+            (RUS_OFFICER, C(A.RECEIVE)),
+            (RUS_HEAD, C(A.REFUSE, text="Contrary to national law")),
+        ],
+    )
+    v = denied(drive, request, KAZ_OFFICER, C(A.CLOSE))
+    assert (v.rule, v.article) == ("art6.urgent_confirmation", "Art. 6 para 4")
+    confirmed = drive(request, [(KAZ_HEAD, C(A.CONFIRM)), (KAZ_OFFICER, C(A.CLOSE))])
+    assert confirmed.state is State.CLOSED
+
+
+def test_art9_execution_after_a_partial_refusal_is_partial(draft: Request, drive: Any) -> None:
+    request = drive(
+        draft,
+        [
+            (KAZ_HEAD, C(A.SIGN)),
+            (KAZ_OFFICER, C(A.SEND)),
+            (RUS_OFFICER, C(A.RECEIVE)),
+            (RUS_OFFICER, C(A.START_EXECUTION)),
+            (RUS_HEAD, C(A.REFUSE, text="Seizure needs a court order", partial=True)),
+            (RUS_OFFICER, C(A.EXECUTE, text="Witness heard")),
+        ],
+    )
+    assert request.outcome == "executed_partial"
+
+
+def test_art7_para6_postponement_extends_in_local_calendar_days() -> None:
+    """Almaty moved from UTC+6 to UTC+5 on 2024-03-01: the term still ends at local midnight."""
+    zone = ZoneInfo("Asia/Almaty")
+    due = datetime(2024, 2, 21, 0, 0, tzinfo=zone).astimezone(UTC)  # end of 20 February
+    paused, resumed = datetime(2024, 2, 10, tzinfo=UTC), datetime(2024, 2, 19, 12, tzinfo=UTC)
+    extended = extend_for_postponement(due, paused, resumed, zone).astimezone(zone)
+    assert (extended.date().isoformat(), extended.hour, extended.minute) == ("2024-03-01", 0, 0)
