@@ -954,4 +954,5 @@ def test_art7_para6_postponement_extends_in_local_calendar_days() -> None:
     due = datetime(2024, 2, 21, 0, 0, tzinfo=zone).astimezone(UTC)  # end of 20 February
     paused, resumed = datetime(2024, 2, 10, tzinfo=UTC), datetime(2024, 2, 19, 12, tzinfo=UTC)
     extended = extend_for_postponement(due, paused, resumed, zone).astimezone(zone)
-    assert (extended.date().isoformat(), extended.hour, extended.minute) == ("2024-03-01", 0, 0)
+    # Day 20 Feb + 10 days: the last day is 1 March, so the term runs out at 2 March 00:00.
+    assert (extended.date().isoformat(), extended.hour, extended.minute) == ("2024-03-02", 0, 0)
