@@ -6,6 +6,7 @@ that an officer fixes a draft in one pass instead of one error at a time.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
 from collections.abc import Mapping
@@ -138,6 +139,7 @@ def parse_request(data: object) -> RequestContent:
     if not isinstance(data, Mapping):
         raise ProtocolError([violation("$", "input.type", "a request is a JSON object")])
     r = _Reader(data)
+    _unknown_keys(data, TOP_LEVEL_FIELDS, "", r.problems)
     texts = {name: r.text(name, required=True) for name in _REQUIRED_TEXT}
     other = r.text("other_information", required=False)
     reference = r.text("reference", required=False)
@@ -206,6 +208,29 @@ def parse_request(data: object) -> RequestContent:
     )
 
 
+#: The fields of a request document; any other key is refused (a typo would be lost).
+TOP_LEVEL_FIELDS = frozenset({
+    "requesting_body", "requested_body", "purpose", "justification", "substance",
+    "assistance", "execution_terms", "other_information", "crime_category",
+    "legal_qualification", "urgent", "urgent_grounds", "agreed_term_days", "attachments",
+    "reference",
+})  # fmt: skip
+ASSISTANCE_FIELDS = frozenset({"items", "text"})
+ITEM_FIELDS = frozenset({"kind", "description"})
+ATTACHMENT_FIELDS = frozenset({"filename", "size", "sha256", "media_type"})
+
+
+def _unknown_keys(
+    data: Mapping[str, Any], known: frozenset[str], prefix: str, problems: list[Violation]
+) -> None:
+    for key in data:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), sorted(known), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known))}"
+        problems.append(violation(f"{prefix}{key}", "input.unknown_field", hint))
+
+
 def _whole_number(value: object) -> object:
     """JSON does not tell 30 from 30.0; like JSON Schema, a whole decimal is an integer."""
     if isinstance(value, float) and value.is_integer():
@@ -221,6 +246,7 @@ def _parse_assistance(
             violation("assistance", "art6.required", "the content of the assistance sought")
         )
         return (), ""
+    _unknown_keys(raw, ASSISTANCE_FIELDS, "assistance.", problems)
     text = raw.get("text", "")
     if not isinstance(text, str):
         problems.append(violation("assistance.text", "input.type", "expected text"))
@@ -235,6 +261,7 @@ def _parse_assistance(
         if not isinstance(item, Mapping):
             problems.append(violation(where, "input.type", "expected an object"))
             continue
+        _unknown_keys(item, ITEM_FIELDS, f"{where}.", problems)
         description = item.get("description")
         if not isinstance(description, str) or not description.strip():
             problems.append(violation(f"{where}.description", "art6.required"))
@@ -268,6 +295,7 @@ def _parse_attachments(raw: object, problems: list[Violation]) -> tuple[Attachme
         if not isinstance(a, Mapping):
             problems.append(violation(where, "input.type", "expected an object"))
             continue
+        _unknown_keys(a, ATTACHMENT_FIELDS, f"{where}.", problems)
         name, size, digest = a.get("filename"), _whole_number(a.get("size")), a.get("sha256")
         media = a.get("media_type", "application/octet-stream")
         if not isinstance(name, str) or not name.strip():
@@ -283,6 +311,39 @@ def _parse_attachments(raw: object, problems: list[Violation]) -> tuple[Attachme
         else:
             out.append(Attachment(name.strip(), size, digest.lower(), media))
     return tuple(out)
+
+
+def content_from_stored(data: Mapping[str, Any]) -> RequestContent:
+    """Rebuild a request stored by this node, without validating it again.
+
+    It was validated when it came in, under the rules of that day; a later, stricter
+    rule must not make old cases unreadable.
+    """
+    assistance = data.get("assistance") or {}
+    return RequestContent(
+        requesting_body=data["requesting_body"],
+        requested_body=data["requested_body"],
+        purpose=data.get("purpose", ""),
+        justification=data.get("justification", ""),
+        substance=data.get("substance", ""),
+        assistance_items=tuple(
+            AssistanceItem(AssistanceKind(i["kind"]), i["description"])
+            for i in assistance.get("items", [])
+        ),
+        assistance_text=assistance.get("text", ""),
+        execution_terms=data.get("execution_terms", ""),
+        crime_category=CrimeCategory(data["crime_category"]),
+        legal_qualification=data.get("legal_qualification", ""),
+        other_information=data.get("other_information", ""),
+        urgent=bool(data.get("urgent", False)),
+        urgent_grounds=data.get("urgent_grounds", ""),
+        agreed_term_days=data.get("agreed_term_days"),
+        attachments=tuple(
+            Attachment(a["filename"], a["size"], a["sha256"], a.get("media_type", ""))
+            for a in data.get("attachments", [])
+        ),
+        reference=data.get("reference", ""),
+    )
 
 
 def check_parties(

@@ -184,6 +184,12 @@ RULES: dict[str, Rule] = _rules(
         "это действие относится к другой роли или другому компетентному органу",
     ),
     Rule(
+        "input.unknown_field",
+        "—",
+        "this field is not part of a request document",
+        "такого поля нет в документе запроса",
+    ),
+    Rule(
         "input.type",
         "—",
         "the field has the wrong type or format",

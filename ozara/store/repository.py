@@ -18,7 +18,7 @@ from ozara.core.deadlines import Deadline, DeadlineKind
 from ozara.core.events import RequestEvent, Side
 from ozara.core.lifecycle import Request, deadline_owner
 from ozara.core.parties import CompetentBody, Officer, Party, Registry, Role
-from ozara.core.requests import RequestContent, parse_request
+from ozara.core.requests import RequestContent, content_from_stored
 from ozara.core.rules import RULESET_VERSION
 from ozara.core.treaty import NotificationKind, TreatyNotification, TreatyStatus
 from ozara.store import tables as t
@@ -151,8 +151,7 @@ _SELECT_DEADLINES = select(t.request_deadlines).where(
 
 
 def _content_of(row: Any) -> RequestContent:
-    # Stored content was validated on the way in; parsing again keeps one code path.
-    return parse_request(row["content"])
+    return content_from_stored(row["content"])
 
 
 @dataclass(slots=True)

@@ -28,6 +28,7 @@ ALLOWED = frozenset(
         "collections",
         "collections.abc",
         "dataclasses",
+        "difflib",
         "datetime",
         "decimal",
         "enum",

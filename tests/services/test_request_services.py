@@ -188,3 +188,15 @@ def test_reference_numbers_count_per_body_and_year(node: Engine, clock: Clock) -
     assert create(node, clock) == "KAZ-MVD-2026-00002"
     arm = create(node, clock, who="arm-police.officer", requesting_body="ARM-POLICE")
     assert arm == "ARM-POLICE-2026-00001"
+
+
+def test_a_stored_request_is_read_back_without_revalidation(node: Engine, clock: Clock) -> None:
+    """A rule tightened later must not make an old case unreadable."""
+    rid = create(node, clock)
+    with node.begin() as conn:
+        content = conn.execute(select(t.requests.c.content).where(t.requests.c.id == rid))
+        stored = dict(content.scalar_one())
+        stored["purpose"] = ""  # would now be refused by Art. 6 para 2
+        conn.execute(t.requests.update().where(t.requests.c.id == rid).values(content=stored))
+    with SqlUnitOfWork(node) as uow:
+        assert uow.requests.get(rid).content.purpose == ""
