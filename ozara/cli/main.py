@@ -106,9 +106,12 @@ def _parse_at(value: str | None) -> datetime:
         return _now()
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        _fail(f"--at: {value!r} is not an ISO 8601 date-time", 2)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if not 1 <= moment.astimezone(UTC).year <= 9998:  # room for "due soon" arithmetic
+            raise ValueError(value)
+    except (ValueError, OverflowError):
+        _fail(f"--at: {value!r} is not an ISO 8601 date-time between years 1 and 9998", 2)
+    return moment
 
 
 # --- node -----------------------------------------------------------------------------
@@ -305,7 +308,7 @@ def request_show(
 def request_list(
     actor: AsOpt,
     state: Annotated[str | None, typer.Option(help="Only requests in this state.")] = None,
-    limit: int = 100,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 100,
     as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:

@@ -26,7 +26,7 @@ from ozara.core.lifecycle import (
 )
 from ozara.core.parties import Officer, Registry, Role
 from ozara.core.requests import check_parties, parse_request
-from ozara.core.rules import ProtocolError
+from ozara.core.rules import ProtocolError, violation
 from ozara.store.uow import SqlUnitOfWork
 
 
@@ -117,6 +117,13 @@ def show(uow: SqlUnitOfWork, request_id: str, viewer_id: str, now: datetime) -> 
     if not can_view(viewer, request):
         raise AccessDenied(f"request {request_id} is not a case of {viewer.body_id or viewer.id}")
     ctx = _context(uow)
+    # Read everything first: the view and its audit row describe the same moment.
+    view = RequestView(
+        request,
+        uow.events.for_request(request_id),
+        ctx.registry,
+        allowed_actions(request, viewer, ctx, now),
+    )
     uow.audit.record(
         require_utc(now),
         actor_id=viewer.id,
@@ -126,12 +133,7 @@ def show(uow: SqlUnitOfWork, request_id: str, viewer_id: str, now: datetime) -> 
         object_id=request_id,
     )
     uow.commit()
-    return RequestView(
-        request,
-        uow.events.for_request(request_id),
-        ctx.registry,
-        allowed_actions(request, viewer, ctx, now),
-    )
+    return view
 
 
 def list_requests(
@@ -168,6 +170,8 @@ def deadlines(
     """
     now = require_utc(now)
     registry = uow.registry.registry()
+    if body_id is not None and registry.get(body_id) is None:
+        raise ProtocolError([violation("body", "art4.designated", f"unknown body {body_id!r}")])
     out = []
     for row in uow.requests.due_before(now + soon, body_id):
         body = registry.get(row.body_id)

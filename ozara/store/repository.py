@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ozara.core.actions import State
 from ozara.core.deadlines import Deadline, DeadlineKind
@@ -164,8 +165,18 @@ class RequestRepository:
             update(t.request_counters).where(key).values(last=t.request_counters.c.last + 1)
         )
         if updated.rowcount == 0:
-            self.conn.execute(insert(t.request_counters).values(body_id=body_id, year=year, last=1))
-            return 1
+            # The first number of the year: another writer may be creating it too, so try
+            # in a savepoint and fall back to the increment if it won the race.
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(
+                        insert(t.request_counters).values(body_id=body_id, year=year, last=1)
+                    )
+                return 1
+            except IntegrityError:
+                self.conn.execute(
+                    update(t.request_counters).where(key).values(last=t.request_counters.c.last + 1)
+                )
         return int(self.conn.execute(select(t.request_counters.c.last).where(key)).scalar_one())
 
     def add(self, request: Request, now: datetime) -> None:

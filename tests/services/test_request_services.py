@@ -200,3 +200,18 @@ def test_a_stored_request_is_read_back_without_revalidation(node: Engine, clock:
         conn.execute(t.requests.update().where(t.requests.c.id == rid).values(content=stored))
     with SqlUnitOfWork(node) as uow:
         assert uow.requests.get(rid).content.purpose == ""
+
+
+def test_deadlines_of_an_unknown_body_is_an_error_naming_art4(node: Engine, clock: Clock) -> None:
+    with SqlUnitOfWork(node) as uow, pytest.raises(ProtocolError) as err:
+        svc.deadlines(uow, clock.now, body_id="NOPE")
+    assert (err.value.violations[0].field, err.value.violations[0].article) == ("body", "Art. 4")
+
+
+def test_show_reads_then_audits_the_view(node: Engine, clock: Clock) -> None:
+    rid = create(node, clock)
+    with SqlUnitOfWork(node) as uow:
+        view = svc.show(uow, rid, "kaz-mvd.officer", clock.now)
+        assert [e.name for e in view.events] == ["request:created"]
+    with SqlUnitOfWork(node) as uow:
+        assert [a["action"] for a in uow.audit.for_object(rid)][-1] == "request:viewed"
