@@ -11,25 +11,34 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from typer.exceptions import TyperException
 
 from ozara import seed
 from ozara.cli import render
+from ozara.cli.common import (
+    AsOpt,
+    CliError,
+    DatabaseOpt,
+    JsonOpt,
+    engine_for,
+    fail,
+    parse_at,
+    read_json,
+    utc_now,
+)
+from ozara.cli.registry import registry_app, treaty_app
 from ozara.core.actions import Action, State
 from ozara.core.lifecycle import Command
 from ozara.core.parties import Officer, Role
-from ozara.core.rules import ProtocolError, violation
+from ozara.core.rules import ProtocolError
 from ozara.services import node as node_svc
 from ozara.services import requests as svc
 from ozara.services.rules_check import check_document
-from ozara.store import db
 from ozara.store.repository import ConcurrentChange, NotFound
 from ozara.store.uow import SqlUnitOfWork
 
@@ -47,72 +56,8 @@ officer_app = typer.Typer(help="The node's officers and their roles.", no_args_i
 app.add_typer(request_app, name="request")
 app.add_typer(rules_app, name="rules")
 app.add_typer(officer_app, name="officer")
-
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        envvar="OZARA_DATABASE_URL",
-        help="SQLAlchemy URL; default: SQLite file var/ozara.sqlite3",
-    ),
-]
-AsOpt = Annotated[
-    str, typer.Option("--as", envvar="OZARA_OFFICER", help="The officer acting (id).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-class CliError(Exception):
-    """A message for the operator and an exit status; never a traceback."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _engine(database: str | None) -> Engine:
-    try:
-        return db.make_engine(database)
-    except (ArgumentError, ImportError) as e:
-        # The URL is not echoed: it may hold a password.
-        _fail(f"--database (or OZARA_DATABASE_URL): not a usable SQLAlchemy URL: {e}", 2)
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    raise CliError(message, code)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        _fail(f"{path}: no such file", 2)
-    except (OSError, UnicodeDecodeError) as e:
-        _fail(f"{path}: cannot be read as UTF-8 text ({e.__class__.__name__})", 2)
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise ProtocolError(
-            [violation("$", "input.type", f"not JSON: {e.msg} at line {e.lineno} column {e.colno}")]
-        ) from None
-
-
-def _parse_at(value: str | None) -> datetime:
-    if value is None:
-        return _now()
-    try:
-        moment = datetime.fromisoformat(value)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        if not 1 <= moment.astimezone(UTC).year <= 9998:  # room for "due soon" arithmetic
-            raise ValueError(value)
-    except (ValueError, OverflowError):
-        _fail(f"--at: {value!r} is not an ISO 8601 date-time between years 1 and 9998", 2)
-    return moment
-
+app.add_typer(treaty_app, name="treaty")
+app.add_typer(registry_app, name="registry")
 
 # --- node -----------------------------------------------------------------------------
 
@@ -135,7 +80,7 @@ def init(
     officers: list[Officer] = node_svc.demo_officers() if demo_officers else []
     if admin_id:
         if not admin_body:
-            _fail("--admin-body: the first admin's competent body is required", 2)
+            fail("--admin-body: the first admin's competent body is required", 2)
         officers.append(
             Officer(
                 admin_id,
@@ -146,22 +91,22 @@ def init(
             )
         )
     if not officers:
-        _fail("give --admin-id and --admin-body (or --demo-officers)", 2)
+        fail("give --admin-id and --admin-body (or --demo-officers)", 2)
     if admin_id and sum(o.id == admin_id for o in officers) > 1:
-        _fail(f"--admin-id: {admin_id!r} is already the id of a demo officer", 2)
+        fail(f"--admin-id: {admin_id!r} is already the id of a demo officer", 2)
     known = {b.id for b in seed.BODIES}
     for o in officers:
         if o.body_id is not None and o.body_id not in known:
-            _fail(
+            fail(
                 f"--admin-body: unknown competent body {o.body_id!r}; known: "
                 f"{', '.join(sorted(known))} (Art. 4)",
                 2,
             )
-    engine = _engine(database)
+    engine = engine_for(database)
     try:
-        node_svc.init_node(engine, _now(), officers)
+        node_svc.init_node(engine, utc_now(), officers)
     except node_svc.AlreadyInitialized as e:
-        _fail(str(e))
+        fail(str(e))
     typer.echo(
         f"Initialized {engine.url.render_as_string(hide_password=True)}: "
         f"{len(seed.BODIES)} competent bodies, {len(officers)} officer(s)."
@@ -183,22 +128,22 @@ def officer_add(
     try:
         parsed = frozenset(Role(r.strip()) for r in roles.split(",") if r.strip())
     except ValueError:
-        _fail(f"--roles: {roles!r}: each role is one of {', '.join(r.value for r in Role)}", 2)
+        fail(f"--roles: {roles!r}: each role is one of {', '.join(r.value for r in Role)}", 2)
     try:
         node_svc.add_officer(
-            _engine(database), Officer(officer_id, name, body, parsed, post), _now()
+            engine_for(database), Officer(officer_id, name, body, parsed, post), utc_now()
         )
     except LookupError as e:
-        _fail(f"--body: {e} (Art. 4)", 2)
+        fail(f"--body: {e} (Art. 4)", 2)
     except IntegrityError:
-        _fail(f"OFFICER_ID: an officer {officer_id!r} already exists", 2)
+        fail(f"OFFICER_ID: an officer {officer_id!r} already exists", 2)
     typer.echo(f"Officer {officer_id} added with roles {', '.join(sorted(parsed))}.")
 
 
 @officer_app.command("list")
 def officer_list(database: DatabaseOpt = None) -> None:
     """List the node's officers."""
-    with SqlUnitOfWork(_engine(database)) as uow:
+    with SqlUnitOfWork(engine_for(database)) as uow:
         for o in uow.registry.officers():
             typer.echo(
                 f"{o.id:<24} {o.body_id or '-':<12} {','.join(sorted(o.roles)):<28} {o.name}"
@@ -215,15 +160,15 @@ def request_new(
     database: DatabaseOpt = None,
 ) -> None:
     """Store a request document as a draft; prints its number."""
-    document = _read_json(file)
-    with SqlUnitOfWork(_engine(database)) as uow:
-        rid = svc.create_request(uow, document, actor, _now())
+    document = read_json(file)
+    with SqlUnitOfWork(engine_for(database)) as uow:
+        rid = svc.create_request(uow, document, actor, utc_now())
     typer.echo(rid)
 
 
 def _act(database: str | None, request_id: str, command: Command, actor: str) -> None:
-    with SqlUnitOfWork(_engine(database)) as uow:
-        request = svc.act(uow, request_id, command, actor, _now())
+    with SqlUnitOfWork(engine_for(database)) as uow:
+        request = svc.act(uow, request_id, command, actor, utc_now())
     typer.echo(f"{request.id}: {command.action.value} → {request.state.value}")
 
 
@@ -260,7 +205,7 @@ def request_act(
     try:
         parsed = Action(action.replace("-", "_"))
     except ValueError:
-        _fail(
+        fail(
             f"ACTION: {action!r} is not an action; one of: {', '.join(a.value for a in Action)}", 2
         )
     _act(database, request_id, Command(parsed, text=text, partial=partial, target_body=to), actor)
@@ -271,8 +216,8 @@ def request_show(
     request_id: str, actor: AsOpt, as_json: JsonOpt = False, database: DatabaseOpt = None
 ) -> None:
     """Show a request, its deadlines in local time and its timeline."""
-    now = _now()
-    with SqlUnitOfWork(_engine(database)) as uow:
+    now = utc_now()
+    with SqlUnitOfWork(engine_for(database)) as uow:
         view = svc.show(uow, request_id, actor, now)
     if as_json:
         r = view.request
@@ -316,8 +261,8 @@ def request_list(
     try:
         wanted = State(state) if state else None
     except ValueError:
-        _fail(f"--state: {state!r}; one of: {', '.join(s.value for s in State)}", 2)
-    with SqlUnitOfWork(_engine(database)) as uow:
+        fail(f"--state: {state!r}; one of: {', '.join(s.value for s in State)}", 2)
+    with SqlUnitOfWork(engine_for(database)) as uow:
         rows = svc.list_requests(uow, actor, wanted, limit)
     if as_json:
         typer.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
@@ -339,8 +284,8 @@ def deadlines(
     database: DatabaseOpt = None,
 ) -> None:
     """What is due soon and what is overdue, by the body that must act, in its local time."""
-    now = _parse_at(at)
-    with SqlUnitOfWork(_engine(database)) as uow:
+    now = parse_at(at)
+    with SqlUnitOfWork(engine_for(database)) as uow:
         items = svc.deadlines(uow, now, body)
     if as_json:
         typer.echo(
@@ -374,13 +319,13 @@ def rules_check(
     Uses the node's registry and treaty status when the database is initialized, else
     the built-in registry. Exits 1 when the document is invalid.
     """
-    moment = _parse_at(at)
+    moment = parse_at(at)
     try:
-        document = _read_json(file)
+        document = read_json(file)
     except ProtocolError as e:
         violations = e.as_dicts()
     else:
-        violations = check_document(document, moment, _engine(database))
+        violations = check_document(document, moment, engine_for(database))
     typer.echo(
         json.dumps(
             {"valid": not violations, "violations": violations}, ensure_ascii=False, indent=2

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ozara.core.actions import State
+from ozara.core.actions import TERMINAL, State
 from ozara.core.deadlines import Deadline, DeadlineKind
 from ozara.core.events import RequestEvent, Side
 from ozara.core.lifecycle import Request, deadline_owner
@@ -322,6 +322,16 @@ class RequestRepository:
         if body_id is not None:
             q = q.where(d.c.body_id == body_id)
         return [OpenDeadline(*row) for row in self.conn.execute(q).tuples()]
+
+    def open_parties_view(self) -> list[tuple[str, str, str, str]]:
+        """(id, state, requesting body, holding body) of every request not yet finished."""
+        r = t.requests
+        q = (
+            select(r.c.id, r.c.state, r.c.requesting_body, r.c.requested_body)
+            .where(r.c.state.not_in([s.value for s in TERMINAL]))
+            .order_by(r.c.id)
+        )
+        return [tuple(row) for row in self.conn.execute(q).tuples()]
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.requests)).scalar_one())

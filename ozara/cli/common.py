@@ -1,0 +1,80 @@
+"""What every command shares: options, the clock, the engine, input parsing, failures."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError
+
+from ozara.core.rules import ProtocolError, violation
+from ozara.store import db
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        envvar="OZARA_DATABASE_URL",
+        help="SQLAlchemy URL; default: SQLite file var/ozara.sqlite3",
+    ),
+]
+AsOpt = Annotated[
+    str, typer.Option("--as", envvar="OZARA_OFFICER", help="The officer acting (id).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+class CliError(Exception):
+    """A message for the operator and an exit status; never a traceback."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def engine_for(database: str | None) -> Engine:
+    try:
+        return db.make_engine(database)
+    except (ArgumentError, ImportError) as e:
+        # The URL is not echoed: it may hold a password.
+        fail(f"--database (or OZARA_DATABASE_URL): not a usable SQLAlchemy URL: {e}", 2)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    raise CliError(message, code)
+
+
+def read_json(path: Path) -> Any:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: no such file", 2)
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"{path}: cannot be read as UTF-8 text ({e.__class__.__name__})", 2)
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ProtocolError(
+            [violation("$", "input.type", f"not JSON: {e.msg} at line {e.lineno} column {e.colno}")]
+        ) from None
+
+
+def parse_at(value: str | None) -> datetime:
+    if value is None:
+        return utc_now()
+    try:
+        moment = datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if not 1 <= moment.astimezone(UTC).year <= 9998:  # room for "due soon" arithmetic
+            raise ValueError(value)
+    except (ValueError, OverflowError):
+        fail(f"--at: {value!r} is not an ISO 8601 date-time between years 1 and 9998", 2)
+    return moment

@@ -1,0 +1,39 @@
+"""`ozara treaty` and `ozara registry` through the real command line (Art. 4, 16, 18)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.test_cli import fails, ok, run_cli
+
+
+def test_treaty_and_registry_commands(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'node.sqlite3'}"
+
+    ok(run_cli(url, tmp_path, "init", "--demo-officers"))
+    status = ok(run_cli(url, tmp_path, "treaty", "status", "--on", "2017-06-01"))
+    assert "TJK  NOT bound  in force from 2018-02-09" in status.out
+    assert "KAZ  bound      in force from 2016-11-02" in status.out
+    early = ("treaty", "notify", "BLR", "withdrawal", "--received-on", "2026-12-01")
+    fails(
+        run_cli(url, tmp_path, *early, "--effective-on", "2027-03-01", "--as", "csto.secretariat"),
+        1, "effective_on", "Art. 18",
+    )  # fmt: skip
+    fails(
+        run_cli(url, tmp_path, *early, "--effective-on", "2027-06-01", "--as", "kaz-mvd.head"),
+        3, "Secretariat",
+    )  # fmt: skip
+    done = ok(
+        run_cli(url, tmp_path, *early, "--effective-on", "2027-06-01", "--as", "csto.secretariat")
+    )
+    assert "bound until the day before 2027-06-01" in done.out
+    after = ok(run_cli(url, tmp_path, "treaty", "status", "--on", "2027-06-01"))
+    assert "BLR  NOT bound" in after.out
+    fails(run_cli(url, tmp_path, "treaty", "notify", "XXX", "ratification", "--received-on",
+                  "2026-01-01", "--as", "csto.secretariat"), 2, "PARTY")  # fmt: skip
+    designate = ("registry", "designate", "KAZ-KNB", "--party", "KAZ", "--name-ru", "КНБ",
+                 "--name-en", "KNB", "--as", "csto.secretariat")  # fmt: skip
+    fails(run_cli(url, tmp_path, *designate, "--timezone", "Asia/Nowhere"), 2, "--timezone")
+    ok(run_cli(url, tmp_path, *designate, "--timezone", "Asia/Almaty"))
+    fails(run_cli(url, tmp_path, *designate, "--timezone", "Asia/Almaty"), 1, "Art. 4")
+    assert "KAZ-KNB      KAZ  Asia/Almaty" in ok(run_cli(url, tmp_path, "registry", "list")).out
