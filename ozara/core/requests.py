@@ -153,9 +153,13 @@ def parse_request(data: object) -> RequestContent:
             category = CrimeCategory(str(raw_category).lower())
         except ValueError:
             r.problems.append(violation("crime_category", "art3.category", f"got {raw_category!r}"))
-    if not texts["legal_qualification"]:
-        # Reported under Art. 3, which is why the field is needed, not only Art. 6.
-        r.problems = [p for p in r.problems if p.field != "legal_qualification"]
+    missing_qualification = [
+        p for p in r.problems if p.field == "legal_qualification" and p.rule == "art6.required"
+    ]
+    if missing_qualification:
+        # Reported under Art. 3, which is why the field is needed, not only Art. 6; a
+        # value of the wrong type keeps its own message.
+        r.problems.remove(missing_qualification[0])
         r.problems.append(violation("legal_qualification", "art3.qualification"))
 
     items, assistance_text = _parse_assistance(data.get("assistance"), r.problems)

@@ -444,3 +444,13 @@ def test_art16_both_parties_unbound_gives_two_violations(
     treaty = TreatyStatus.from_notifications([])
     fields = [v.field for v in check_parties(content, registry, treaty, AT)]
     assert fields == ["requesting_party", "requested_party"]
+
+
+def test_legal_qualification_of_the_wrong_type_says_so(document: dict[str, Any]) -> None:
+    """A list where text is expected is a type error, not a missing field (Art. 3)."""
+    document["legal_qualification"] = ["Art. 205"]
+    with pytest.raises(ProtocolError) as caught:
+        parse_request(document)
+    assert [(v.field, v.rule) for v in caught.value.violations] == [
+        ("legal_qualification", "input.type")
+    ]
