@@ -32,6 +32,7 @@ from ozara.cli.common import (
     utc_now,
 )
 from ozara.cli.registry import registry_app, treaty_app
+from ozara.cli.serve import serve
 from ozara.core.actions import Action, State
 from ozara.core.lifecycle import Command
 from ozara.core.parties import Officer, Role
@@ -58,6 +59,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(officer_app, name="officer")
 app.add_typer(treaty_app, name="treaty")
 app.add_typer(registry_app, name="registry")
+app.command("serve")(serve)
 
 # --- node -----------------------------------------------------------------------------
 

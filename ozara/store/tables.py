@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -193,4 +195,66 @@ request_counters = Table(
     Column("body_id", String(64), primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("last", Integer, nullable=False),
+)
+
+
+# -- the federation's reliable delivery (issue 3, point 3; ozara/transport) ------------
+
+#: Documents this node sends: sealed once, in the transaction of the change that made them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("document_id", String(36), primary_key=True),
+    Column("recipient", String(128), nullable=False),
+    Column("document_type", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    #: SHA-256 of the canonical envelope without its signature (the receipt names it).
+    Column("content_sha256", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    _instant("next_attempt_at", nullable=False),
+    Column("last_error", Text),
+    _instant("created_at", nullable=False),
+    _instant("delivered_at"),
+    Column("receipt", LargeBinary),  # the recipient's signed receipt, sealed to this node
+    CheckConstraint("state IN ('pending', 'delivered', 'failed')", name="state"),
+    # The worker's query: pending rows by due time; finished rows are not indexed.
+    Index(
+        "ix_outbox_pending_due",
+        "next_attempt_at",
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    ),
+    Index("ix_outbox_state_created_at", "state", "created_at"),
+)
+
+#: Documents this node received and accepted: one row per document id (duplicates dropped).
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("document_id", String(36), primary_key=True),
+    Column("sender", String(128), nullable=False),
+    Column("document_type", String(64), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    _instant("received_at", nullable=False),
+    #: The receipt returned the first time, returned again for every duplicate.
+    Column("receipt", LargeBinary, nullable=False),
+    Column("document", JSON, nullable=False),  # the verified envelope (no signature)
+    #: The blob as received: the sender's signature and the attachments, for evidence.
+    Column("sealed", LargeBinary, nullable=False),
+    _instant("processed_at"),  # set by the service that acts on the document
+    Index("ix_inbox_received_at", "received_at"),
+)
+
+#: Refused documents (and dropped duplicates): the reason is logged, nothing else is kept.
+rejections = Table(
+    "rejections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _instant("at", nullable=False),
+    Column("sender_claimed", String(128)),
+    Column("document_id", String(36)),  # as claimed, unauthenticated
+    Column("reason", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_rejections_at", "at"),
 )

@@ -1,0 +1,133 @@
+"""``ozara serve``: the node-to-node API (``ozara.api.node``) under uvicorn, and the delivery
+worker that empties this node's outbox, with the node's files from ``--node-dir``.
+
+The node directory holds ``keys.json``, ``trust-list.json`` and ``secretariat.json``
+(``ozara/transport/nodefiles.py`` describes them). With ``--tls-cert`` and ``--tls-key`` the
+API is served over HTTPS; adding ``--tls-client-ca`` makes it mutual TLS: a peer without a
+client certificate issued by that CA cannot connect. The worker presents the same certificate
+to the nodes it sends to and verifies them against the same CA.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from ozara.api.node import create_app
+from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
+from ozara.store import db
+from ozara.transport import DeliveryWorker, HttpxTransport, Inbox
+from ozara.transport.http import client_tls_context
+from ozara.transport.inbox import MAX_DOCUMENT_BYTES
+from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
+
+
+def _file_option(help_text: str) -> object:
+    return typer.Option(exists=True, dir_okay=False, readable=True, help=help_text)
+
+
+CertOpt = Annotated[Path | None, _file_option("PEM certificate (chain): serve HTTPS.")]
+KeyOpt = Annotated[Path | None, _file_option("PEM private key of --tls-cert.")]
+ClientCaOpt = Annotated[
+    Path | None, _file_option("PEM CA bundle: require client certificates (mutual TLS).")
+]
+
+
+def server_config(
+    app: FastAPI,
+    host: str,
+    port: int,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    tls_client_ca: Path | None = None,
+) -> uvicorn.Config:
+    """uvicorn's configuration; mutual TLS when a client CA is given."""
+    if (tls_cert is None) != (tls_key is None):
+        fail("--tls-cert and --tls-key go together", 2)
+    if tls_client_ca is not None and tls_cert is None:
+        fail("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key", 2)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=None if tls_cert is None else str(tls_cert),
+        ssl_keyfile=None if tls_key is None else str(tls_key),
+        ssl_ca_certs=None if tls_client_ca is None else str(tls_client_ca),
+        ssl_cert_reqs=ssl.CERT_REQUIRED if tls_client_ca is not None else ssl.CERT_NONE,
+        ws="none",
+        lifespan="off",
+        log_level="info",
+    )
+
+
+def serve(
+    node_dir: Annotated[
+        Path,
+        typer.Option(
+            "--node-dir",
+            envvar="OZARA_NODE_DIR",
+            file_okay=False,
+            help="keys.json, trust-list.json, secretariat.json (see ozara/transport/nodefiles.py).",
+        ),
+    ],
+    database: DatabaseOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8443,
+    tls_cert: CertOpt = None,
+    tls_key: KeyOpt = None,
+    tls_client_ca: ClientCaOpt = None,
+    max_bytes: Annotated[
+        int, typer.Option(min=1024, help="Largest sealed document accepted, in bytes.")
+    ] = MAX_DOCUMENT_BYTES,
+    deliver: Annotated[
+        bool, typer.Option(help="Also run the delivery worker for this node's outbox.")
+    ] = True,
+) -> None:
+    """Serve the node-to-node API (POST /v1/documents, GET /v1/health, /openapi.json)."""
+    try:
+        node: NodeConfig = load_node(node_dir)
+    except NodeFilesError as exc:
+        fail(f"--node-dir: {exc}", 2)
+    config_ssl = (tls_cert, tls_key, tls_client_ca)
+    engine = engine_for(database)
+    db.upgrade(engine)
+    inbox = Inbox(engine, node.keys, lambda: node.trust, utc_now, max_bytes=max_bytes)
+    server = uvicorn.Server(server_config(create_app(inbox), host, port, *config_ssl))
+    stop = threading.Event()
+    worker_thread: threading.Thread | None = None
+    if deliver:
+        tls = None
+        if tls_cert is not None:
+            ca = None if tls_client_ca is None else str(tls_client_ca)
+            tls = client_tls_context(str(tls_cert), str(tls_key), ca)
+        worker = DeliveryWorker(
+            engine,
+            node.keys,
+            lambda: node.trust,
+            HttpxTransport(tls=tls),
+            clock=utc_now,
+            rng=random.SystemRandom(),
+        )
+        worker_thread = threading.Thread(
+            target=worker.run_forever, args=(stop,), name="ozara-delivery", daemon=True
+        )
+        worker_thread.start()
+    scheme = "https" if tls_cert else "http"
+    typer.echo(
+        f"Node {node.keys.node_id} (trust list version {node.trust.current.version}) at "
+        f"{scheme}://{host}:{port}/v1/documents" + (", mutual TLS" if tls_client_ca else "")
+    )
+    try:
+        server.run()
+    finally:
+        stop.set()
+        if worker_thread is not None:
+            worker_thread.join(timeout=10)
+        engine.dispose()
