@@ -236,7 +236,7 @@ def _check_sender(
     entries = current.entries_for(document.sender)
     if not entries:
         if document.sender in trust.formerly_listed:
-            raise DocumentRejected(
+            raise ctx.reject(
                 R.SENDER_NOT_ON_TRUST_LIST,
                 f"{document.sender} is not on trust list version {current.version}",
             )

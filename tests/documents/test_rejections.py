@@ -61,6 +61,9 @@ def test_a_sender_removed_from_the_current_trust_list_is_refused(fed: Federation
     error = rejected(sealed(fed, trust_list_version=4), fed, trust=state)
     assert error.reason is RejectReason.SENDER_NOT_ON_TRUST_LIST
     assert "not on trust list version 4" in error.detail
+    # Like every other refusal, it names the document and the sender for the log.
+    assert error.document_id is not None
+    assert error.sender == fed.kaz.node_id
 
 
 def test_a_sender_holding_a_superseded_trust_list_is_refused(fed: Federation) -> None:
