@@ -64,6 +64,21 @@ class RegistryRepository:
             )
         )
 
+    def update_body(self, body: CompetentBody) -> None:
+        """Change a known body's particulars (a change of designation, Art. 4)."""
+        self.conn.execute(
+            update(t.competent_bodies)
+            .where(t.competent_bodies.c.id == body.id)
+            .values(
+                party=body.party.value,
+                name_ru=body.name_ru,
+                name_en=body.name_en,
+                timezone=body.timezone,
+                designated_from=body.designated_from,
+                designated_until=body.designated_until,
+            )
+        )
+
     def registry(self) -> Registry:
         rows = self.conn.execute(_SELECT_BODIES).mappings()
         return Registry.of(

@@ -243,7 +243,18 @@ inbox = Table(
     #: The blob as received: the sender's signature and the attachments, for evidence.
     Column("sealed", LargeBinary, nullable=False),
     _instant("processed_at"),  # set by the service that acts on the document
+    #: Why the document was processed without effect (e.g. a designation not from the
+    #: Secretariat): set together with ``processed_at`` (ozara/federation).
+    Column("processing_error", Text),
     Index("ix_inbox_received_at", "received_at"),
+    # The inbox processor's query: documents still to act on, by type, oldest first.
+    Index(
+        "ix_inbox_unprocessed",
+        "document_type",
+        "received_at",
+        postgresql_where=text("processed_at IS NULL"),
+        sqlite_where=text("processed_at IS NULL"),
+    ),
 )
 
 #: Refused documents (and dropped duplicates): the reason is logged, nothing else is kept.
@@ -257,4 +268,27 @@ rejections = Table(
     Column("reason", String(64), nullable=False),
     Column("detail", Text, nullable=False),
     Index("ix_rejections_at", "at"),
+)
+
+#: Trust lists this node adopted from the Secretariat (ozara/federation), each as signed:
+#: the highest version is the current one, the others give the formerly listed nodes.
+trust_lists = Table(
+    "trust_lists",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("issuer", String(128), nullable=False),
+    _instant("issued_at", nullable=False),
+    Column("signed", JSON, nullable=False),  # the list with its signature, as received
+    _instant("adopted_at", nullable=False),
+    Column("document_id", String(36)),  # the trust_list document it came in, if any
+)
+
+#: Per registry entry a broadcast overwrites (``body:<id>``), the Secretariat's time of the
+#: notice last applied: a notice delivered late (retries reorder) never undoes a newer one.
+applied_notices = Table(
+    "applied_notices",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    _instant("as_of", nullable=False),
+    Column("document_id", String(36), nullable=False),
 )

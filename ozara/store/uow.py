@@ -38,6 +38,13 @@ class SqlUnitOfWork:
         self.registry = RegistryRepository(self._conn)
         return self
 
+    @property
+    def connection(self) -> Connection:
+        """The open connection, for writers outside the repositories (the outbox)."""
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._conn
+
     def commit(self) -> None:
         self._tx.commit()
 
