@@ -19,9 +19,12 @@ from typing import Annotated
 import typer
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from ozara.api.node import create_app
 from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
+from ozara.federation.dispatch import process_inbox
+from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.store import db
 from ozara.transport import DeliveryWorker, HttpxTransport, Inbox
 from ozara.transport.http import client_tls_context
@@ -98,9 +101,20 @@ def serve(
     config_ssl = (tls_cert, tls_key, tls_client_ca)
     engine = engine_for(database)
     db.upgrade(engine)
-    inbox = Inbox(engine, node.keys, lambda: node.trust, utc_now, max_bytes=max_bytes)
+    # The trust list of the files, or a newer one adopted from the Secretariat since.
+    trust = TrustHolder(
+        load_trust_state(engine, node.trust, node.secretariat_key), node.secretariat_key
+    )
+    inbox = Inbox(engine, node.keys, trust, utc_now, max_bytes=max_bytes)
     server = uvicorn.Server(server_config(create_app(inbox), host, port, *config_ssl))
     stop = threading.Event()
+    processor = threading.Thread(
+        target=process_inbox_forever,
+        args=(engine, trust, node, stop),
+        name="ozara-inbox",
+        daemon=True,
+    )
+    processor.start()
     worker_thread: threading.Thread | None = None
     if deliver:
         tls = None
@@ -110,7 +124,7 @@ def serve(
         worker = DeliveryWorker(
             engine,
             node.keys,
-            lambda: node.trust,
+            trust,
             HttpxTransport(tls=tls),
             clock=utc_now,
             rng=random.SystemRandom(),
@@ -121,13 +135,31 @@ def serve(
         worker_thread.start()
     scheme = "https" if tls_cert else "http"
     typer.echo(
-        f"Node {node.keys.node_id} (trust list version {node.trust.current.version}) at "
+        f"Node {node.keys.node_id} (trust list version {trust().current.version}) at "
         f"{scheme}://{host}:{port}/v1/documents" + (", mutual TLS" if tls_client_ca else "")
     )
     try:
         server.run()
     finally:
         stop.set()
+        processor.join(timeout=10)
         if worker_thread is not None:
             worker_thread.join(timeout=10)
         engine.dispose()
+
+
+def process_inbox_forever(
+    engine: Engine, trust: TrustHolder, node: NodeConfig, stop: threading.Event
+) -> None:
+    """Apply what the inbox accepted (registry notices, trust lists), pass after pass.
+
+    An unexpected error leaves the document for the next pass; it is printed, not fatal.
+    """
+    while not stop.is_set():
+        try:
+            done = process_inbox(engine, trust, now=utc_now(), keys=node.keys)
+        except Exception as exc:  # the API keeps serving; the row is retried next pass
+            typer.echo(f"inbox processing: {exc.__class__.__name__}: {exc}", err=True)
+            done = []
+        if not done:
+            stop.wait(1.0)
