@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,8 +12,40 @@ import typer
 from ozara.cli.common import AsOpt, DatabaseOpt, engine_for, fail, utc_now
 from ozara.core.parties import CompetentBody, Party
 from ozara.core.treaty import NotificationKind, TreatyNotification
+from ozara.federation import Broadcast, broadcast_designation, broadcast_treaty_notification
 from ozara.services import registry as registry_svc
 from ozara.store.uow import SqlUnitOfWork
+from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
+
+NodeDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--node-dir",
+        envvar="OZARA_NODE_DIR",
+        file_okay=False,
+        help="On the Secretariat's node: also send the change to every Party node (Art. 4).",
+    ),
+]
+
+
+def _secretariat_node(node_dir: Path | None) -> NodeConfig | None:
+    if node_dir is None:
+        return None
+    try:
+        return load_node(node_dir)
+    except NodeFilesError as exc:
+        fail(f"--node-dir: {exc}", 2)
+
+
+def _report(result: Broadcast | None) -> None:
+    if result is None:
+        return
+    typer.echo(
+        f"Sent to {len(result.documents)} Party node(s) through the outbox"
+        + (f"; no valid key for: {', '.join(result.skipped)}" if result.skipped else "")
+        + "."
+    )
+
 
 treaty_app = typer.Typer(help="Treaty status of each Party (Art. 16–18).", no_args_is_help=True)
 registry_app = typer.Typer(help="The registry of competent bodies (Art. 4).", no_args_is_help=True)
@@ -63,6 +96,7 @@ def treaty_notify(
     actor: AsOpt,
     effective_on: Annotated[str | None, typer.Option(help="Withdrawal date (Art. 18).")] = None,
     database: DatabaseOpt = None,
+    node_dir: NodeDirOpt = None,
 ) -> None:
     """Record a notification of completed procedures (Art. 16) or of withdrawal (Art. 18)."""
     try:
@@ -75,8 +109,17 @@ def treaty_notify(
         _parse_day("--received-on", received_on),
         _parse_day("--effective-on", effective_on) if effective_on else None,
     )
+    node = _secretariat_node(node_dir)
+    sent = None
     with SqlUnitOfWork(engine_for(database)) as uow:
-        status = registry_svc.record_notification(uow, notification, actor, utc_now())
+        if node is None:
+            registry_svc.record_notification(uow, notification, actor, utc_now())
+        else:
+            sent = broadcast_treaty_notification(
+                uow, notification, actor, utc_now(), keys=node.keys, trust=node.trust
+            )
+    with SqlUnitOfWork(engine_for(database)) as uow:
+        status = uow.registry.treaty()
     party = notification.party
     if parsed_kind is NotificationKind.WITHDRAWAL:
         typer.echo(
@@ -89,6 +132,7 @@ def treaty_notify(
             f"Recorded the notification of {party.value}; in force for it from "
             f"{start or '— (fewer than 4 notifications, Art. 16)'}."
         )
+    _report(sent)
 
 
 @registry_app.command("list")
@@ -114,6 +158,7 @@ def registry_designate(
     actor: AsOpt,
     designated_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     database: DatabaseOpt = None,
+    node_dir: NodeDirOpt = None,
 ) -> None:
     """Record a body designated by its Party and notified by the Secretariat (Art. 4)."""
     try:
@@ -128,6 +173,14 @@ def registry_designate(
     body = CompetentBody(
         body_id, _parse_party(party), name_ru, name_en, timezone, start.astimezone(UTC)
     )
+    node = _secretariat_node(node_dir)
     with SqlUnitOfWork(engine_for(database)) as uow:
-        registry_svc.designate(uow, body, actor, utc_now())
+        if node is None:
+            registry_svc.designate(uow, body, actor, utc_now())
+            sent = None
+        else:
+            sent = broadcast_designation(
+                uow, body, actor, utc_now(), keys=node.keys, trust=node.trust
+            )
     typer.echo(f"Designated {body_id} ({body.party.value}) from {start:%Y-%m-%d}.")
+    _report(sent)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
+from ozara.transport.nodefiles import write_node
 from tests.cli.test_cli import fails, ok, run_cli
+from tests.documents.federation import build_federation
 
 
 def test_treaty_and_registry_commands(tmp_path: Path) -> None:
@@ -37,3 +41,29 @@ def test_treaty_and_registry_commands(tmp_path: Path) -> None:
     ok(run_cli(url, tmp_path, *designate, "--timezone", "Asia/Almaty"))
     fails(run_cli(url, tmp_path, *designate, "--timezone", "Asia/Almaty"), 1, "Art. 4")
     assert "KAZ-KNB      KAZ  Asia/Almaty" in ok(run_cli(url, tmp_path, "registry", "list")).out
+
+
+def test_on_the_secretariat_node_a_designation_is_sent_to_every_party_node(
+    tmp_path: Path,
+) -> None:
+    """With --node-dir the change goes to the outbox for each Party node (Art. 4)."""
+    fed = build_federation()
+    node_dir = tmp_path / "secretariat"
+    write_node(node_dir, fed.secretariat, fed.trust_list, fed.secretariat.signing.public)
+    url = f"sqlite:///{tmp_path / 'node.sqlite3'}"
+    ok(run_cli(url, tmp_path, "init", "--demo-officers"))
+    done = ok(
+        run_cli(url, tmp_path, "registry", "designate", "KAZ-KNB", "--party", "KAZ",
+                "--name-ru", "КНБ", "--name-en", "KNB", "--timezone", "Asia/Almaty",
+                "--as", "csto.secretariat", "--node-dir", str(node_dir))
+    )  # fmt: skip
+    assert "Sent to 2 Party node(s) through the outbox." in done.out
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        recipients = conn.execute(text("SELECT recipient FROM outbox ORDER BY recipient"))
+        assert [r for (r,) in recipients] == sorted([fed.kaz.node_id, fed.rus.node_id])
+    engine.dispose()
+    no_dir = str(tmp_path / "none")
+    again = ("registry", "designate", "X", "--party", "KAZ", "--name-ru", "x", "--name-en", "x",
+             "--timezone", "Asia/Almaty", "--as", "csto.secretariat", "--node-dir", no_dir)  # fmt: skip
+    fails(run_cli(url, tmp_path, *again), 2, "--node-dir")

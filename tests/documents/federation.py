@@ -27,7 +27,8 @@ from ozara.documents.signing import DOCUMENT_LABEL, signed_bytes
 
 NOW = datetime(2026, 1, 30, 7, 0, tzinfo=UTC)
 VALID_FROM = datetime(2026, 1, 1, tzinfo=UTC)
-VALID_UNTIL = datetime(2027, 1, 1, tzinfo=UTC)
+# Far ahead: tests that run servers use the real clock, and must not expire with time.
+VALID_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
 
 REQUEST_BODY: JSONObject = {
     "number": "KAZ-MVD-2026-00001",
