@@ -65,5 +65,6 @@ def test_on_the_secretariat_node_a_designation_is_sent_to_every_party_node(
     engine.dispose()
     no_dir = str(tmp_path / "none")
     again = ("registry", "designate", "X", "--party", "KAZ", "--name-ru", "x", "--name-en", "x",
-             "--timezone", "Asia/Almaty", "--as", "csto.secretariat", "--node-dir", no_dir)  # fmt: skip
+             "--timezone", "Asia/Almaty", "--as", "csto.secretariat",
+             "--node-dir", no_dir)  # fmt: skip
     fails(run_cli(url, tmp_path, *again), 2, "--node-dir")
