@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-fast lint format typecheck bench venv clean
+.PHONY: demo test test-fast test-slow lint format typecheck bench venv clean
 
 venv:
 	@scripts/bootstrap
@@ -12,7 +12,12 @@ demo: venv
 
 test: lint
 	@scripts/bootstrap --with-postgres
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
+
+# The long variants (e.g. the fault test with 1,000 documents), left out of `make test`.
+test-slow: venv
+	@scripts/bootstrap --with-postgres
+	$(PY) -m pytest -m slow -s $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest -x -q -m "not postgres and not slow" $(PYTEST_ARGS)

@@ -1,22 +1,23 @@
-"""``make bench``: lifecycle throughput and the overdue query; writes docs/benchmarks.md.
+"""``make bench``: lifecycle throughput, the overdue query and documents between two nodes;
+writes docs/benchmarks.md.
 
 Each figure is given with a baseline measured in the same run on the same machine:
 - lifecycle: Ozara's transactions per second against the database's bare floor (one
   one-row INSERT committed per transaction) and against the pure core (no I/O);
-- overdue: the query with the partial index against the same query without it.
+- overdue: the query with the partial index against the same query without it;
+- transport: documents per second between two nodes on loopback against the floor (signing,
+  encryption and one durable write per document), ``bench/transport.py``.
 
 Options: ``--requests N`` (default 100,000), ``--overdue-rows N`` (default 1,000,000),
-``--skip-postgres``.
+``--transport-documents N`` (default 5,000), ``--transport-concurrency 1,8``,
+``--skip-postgres``, ``--only NAME`` (``lifecycle``, ``overdue`` or ``transport``;
+repeatable): run only those and replace only their sections of the report.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +38,10 @@ from ozara.services.node import demo_officers, init_node
 from ozara.store import db
 from ozara.store.uow import SqlUnitOfWork
 from tests.pg import private_server
+
+from .report import pct, write_report
+from .transport import section as transport_section
+from .transport import transport_bench
 
 DOC: dict[str, Any] = {
     "requesting_body": "KAZ-MVD",
@@ -207,54 +212,13 @@ def overdue(engine: Engine, rows: int) -> Overdue:
     return Overdue(rows, count, indexed, unindexed)
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+LIFECYCLE_HEADING = "## Requests through the lifecycle"
+OVERDUE_HEADING = "## What is overdue now (PostgreSQL)"
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(
-            next(
-                x
-                for x in Path("/proc/meminfo").read_text().splitlines()
-                if x.startswith("MemTotal")
-            ).split()[1]
-        )
-        mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
-    except (OSError, StopIteration, ValueError):
-        mem = "unknown memory"
-    pg = (
-        subprocess.run(
-            ["bash", "-c", "ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-        or "none"
-    )
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version} (WAL, "
-        f"synchronous=FULL); PostgreSQL {pg} (fsync on, defaults but shared_buffers=256MB)"
-    )
-
-
-def write_report(path: Path, life: list[Lifecycle], core_tps: float, over: Overdue | None) -> None:
+def lifecycle_section(life: list[Lifecycle], core_tps: float) -> list[str]:
     lines = [
-        "# Benchmarks",
-        "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` "
-        f"(`python -m bench {' '.join(sys.argv[1:])}`).",
-        "",
-        f"Machine: {machine()}.",
-        "",
-        "## Requests through the lifecycle",
+        LIFECYCLE_HEADING,
         "",
         f"Each request is created, signed, sent, received, taken into execution, executed and "
         f"closed: {TX_PER_REQUEST} transactions, each through the service layer (load, core "
@@ -272,60 +236,97 @@ def write_report(path: Path, life: list[Lifecycle], core_tps: float, over: Overd
             f"{x.requests / x.seconds:,.0f} | {x.tx_per_s:,.0f} | "
             f"{x.floor_tx_per_s:,.0f} | {x.tx_per_s / x.floor_tx_per_s:.2f} |"
         )
-    lines += ["", f"Pure core (no I/O): {core_tps:,.0f} transitions/s.", ""]
-    if over:
-        lines += [
-            "## What is overdue now (PostgreSQL)",
-            "",
-            f"{over.rows:,} requests with {over.rows * 2:,} deadlines; 2% still open; the query "
-            f"returns every running clock past due ({over.overdue_rows:,} rows) with the body that "
-            "must act. Baseline: the same query after dropping the partial indexes on open "
-            "deadlines.",
-            "",
-            "| variant | p50 ms | p95 ms | max ms |",
-            "|---|---|---|---|",
-            f"| partial index (Ozara) | {statistics.median(over.indexed_ms):.1f} | "
-            f"{pct(over.indexed_ms, 0.95):.1f} | {max(over.indexed_ms):.1f} |",
-            f"| no index (baseline) | {statistics.median(over.unindexed_ms):.1f} | "
-            f"{pct(over.unindexed_ms, 0.95):.1f} | {max(over.unindexed_ms):.1f} |",
-            "",
-            f"Speed-up over the baseline: "
-            f"{statistics.median(over.unindexed_ms) / statistics.median(over.indexed_ms):.0f}x "
-            f"(target: under 50 ms).",
-            "",
-        ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [*lines, "", f"Pure core (no I/O): {core_tps:,.0f} transitions/s.", ""]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--overdue-rows", type=int, default=1_000_000)
-    parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--output", type=Path, default=Path("docs/benchmarks.md"))
-    args = parser.parse_args()
+def overdue_section(over: Overdue) -> list[str]:
+    return [
+        OVERDUE_HEADING,
+        "",
+        f"{over.rows:,} requests with {over.rows * 2:,} deadlines; 2% still open; the query "
+        f"returns every running clock past due ({over.overdue_rows:,} rows) with the body that "
+        "must act. Baseline: the same query after dropping the partial indexes on open "
+        "deadlines.",
+        "",
+        "| variant | p50 ms | p95 ms | max ms |",
+        "|---|---|---|---|",
+        f"| partial index (Ozara) | {statistics.median(over.indexed_ms):.1f} | "
+        f"{pct(over.indexed_ms, 0.95):.1f} | {max(over.indexed_ms):.1f} |",
+        f"| no index (baseline) | {statistics.median(over.unindexed_ms):.1f} | "
+        f"{pct(over.unindexed_ms, 0.95):.1f} | {max(over.unindexed_ms):.1f} |",
+        "",
+        f"Speed-up over the baseline: "
+        f"{statistics.median(over.unindexed_ms) / statistics.median(over.indexed_ms):.0f}x "
+        f"(target: under 50 ms).",
+        "",
+    ]
+
+
+def _database(url: str, name: str) -> Engine:
+    admin = db.make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return db.make_engine(f"{url.rsplit('/', 1)[0]}/{name}")
+
+
+def run_lifecycle(args: argparse.Namespace) -> list[str]:
     core_tps = core_only(min(args.requests, 5_000))
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         engine = db.make_engine(f"sqlite:///{tmp}/bench.sqlite3")
         results.append(lifecycle(engine, "SQLite", args.requests))
         engine.dispose()
-    over = None
     if not args.skip_postgres:
         with private_server(durable=True) as url:
-            for name in ("life", "overdue"):
-                admin = db.make_engine(url, isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(text(f"CREATE DATABASE bench_{name}"))
-                admin.dispose()
-            base = url.rsplit("/", 1)[0]
-            engine = db.make_engine(f"{base}/bench_life")
+            engine = _database(url, "bench_life")
             results.append(lifecycle(engine, "PostgreSQL", args.requests))
             engine.dispose()
-            engine = db.make_engine(f"{base}/bench_overdue")
-            over = overdue(engine, args.overdue_rows)
-            engine.dispose()
-    write_report(args.output, results, core_tps, over)
+    return lifecycle_section(results, core_tps)
+
+
+def run_overdue(args: argparse.Namespace) -> list[str]:
+    with private_server(durable=True) as url:
+        engine = _database(url, "bench_overdue")
+        over = overdue(engine, args.overdue_rows)
+        engine.dispose()
+    return overdue_section(over)
+
+
+def run_transport(args: argparse.Namespace) -> list[str]:
+    concurrency = tuple(int(c) for c in args.transport_concurrency.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        result = transport_bench(Path(tmp), args.transport_documents, concurrency)
+    return transport_section(result)
+
+
+BENCHMARKS = {"lifecycle": run_lifecycle, "overdue": run_overdue, "transport": run_transport}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--overdue-rows", type=int, default=1_000_000)
+    parser.add_argument("--transport-documents", type=int, default=5_000)
+    parser.add_argument(
+        "--transport-concurrency", default="1,8", help="worker concurrencies to run, e.g. 1,8"
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(BENCHMARKS),
+        help="run only this benchmark (repeatable); its section replaces its own in --output",
+    )
+    parser.add_argument("--output", type=Path, default=Path("docs/benchmarks.md"))
+    args = parser.parse_args()
+    chosen = args.only or list(BENCHMARKS)
+    if args.skip_postgres and "overdue" in chosen:
+        if args.only:
+            parser.error("the overdue benchmark needs PostgreSQL: drop --skip-postgres")
+        chosen.remove("overdue")
+    sections = [BENCHMARKS[name](args) for name in BENCHMARKS if name in chosen]
+    write_report(args.output, sections, partial=bool(args.only))
     print(args.output.read_text(encoding="utf-8"))
     return 0
 

@@ -92,6 +92,9 @@ def serve(
     deliver: Annotated[
         bool, typer.Option(help="Also run the delivery worker for this node's outbox.")
     ] = True,
+    delivery_concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Documents the worker sends at once.")
+    ] = 4,
 ) -> None:
     """Serve the node-to-node API (POST /v1/documents, GET /v1/health, /openapi.json)."""
     try:
@@ -128,6 +131,7 @@ def serve(
             HttpxTransport(tls=tls),
             clock=utc_now,
             rng=random.SystemRandom(),
+            concurrency=delivery_concurrency,
         )
         worker_thread = threading.Thread(
             target=worker.run_forever, args=(stop,), name="ozara-delivery", daemon=True

@@ -14,6 +14,12 @@ the same attempt; the send itself runs outside any transaction. Then:
   jitter, ``uniform(0, min(cap, base * 2 ** (attempts - 1)))``; ``failed`` once
   ``max_attempts`` sends have been made.
 
+With ``concurrency`` above 1, a pass goes ``concurrency`` rows at a time: they are claimed in
+one transaction, sent at once by as many threads, and their outcomes recorded in one
+transaction, so the sender's database commits twice per group instead of twice per row.
+The claim still decides who sends a row, as between two workers. The transport must be
+thread-safe (``HttpxTransport`` is).
+
 The clock and the random source are injected: the tests give a hand-moved clock and a seeded
 ``random.Random``.
 """
@@ -21,14 +27,17 @@ The clock and the random source are injected: the tests give a hand-moved clock 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ozara.documents import NodeKeys, RejectReason, TrustState
 from ozara.store.tables import outbox
@@ -46,6 +55,7 @@ RETRYABLE_REASONS = frozenset(
     }
 )
 _PENDING = DeliveryState.PENDING.value
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +93,10 @@ class DeliveryWorker:
         rng: random.Random,
         policy: RetryPolicy | None = None,
         batch: int = 100,
+        concurrency: int = 1,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self.engine = engine
         self.keys = keys
         self.trust = trust
@@ -92,6 +105,8 @@ class DeliveryWorker:
         self.rng = rng
         self.policy = policy or RetryPolicy()
         self.batch = batch
+        self.concurrency = concurrency
+        self._rng_lock = threading.Lock()
 
     def run_once(self) -> list[Outcome]:
         """Send every pending row due now (up to ``batch``); return what became of each."""
@@ -103,39 +118,81 @@ class DeliveryWorker:
                 .order_by(outbox.c.next_attempt_at)
                 .limit(self.batch)
             ).all()
-        outcomes = []
-        for document_id, attempts in due:
-            claimed = self._claim(document_id, attempts, now)
-            if claimed is not None:
-                outcomes.append(self._deliver(claimed))
-        return outcomes
+        if self.concurrency == 1 or len(due) <= 1:
+            outcomes = []
+            for document_id, attempts in due:
+                claimed = self._claim(document_id, attempts, now)
+                if claimed is not None:
+                    outcomes.append(self._deliver(claimed))
+            return outcomes
+        return self._run_concurrently([(str(d), int(a)) for d, a in due], now)
 
     def run_forever(self, stop: threading.Event, idle: float = 0.5) -> None:
-        """Pass after pass until ``stop`` is set; wait ``idle`` seconds when nothing was due."""
+        """Pass after pass until ``stop`` is set; wait ``idle`` seconds when nothing was due.
+
+        A database error (a lock held too long, a restarting server) is logged and the pass
+        tried again after ``idle``: the worker must not stop for good over it.
+        """
         while not stop.is_set():
-            if not self.run_once():
+            try:
+                busy = bool(self.run_once())
+            except SQLAlchemyError:
+                _log.exception("delivery pass failed; retrying in %s s", idle)
+                busy = False
+            if not busy:
                 stop.wait(idle)
 
-    # -- one row -------------------------------------------------------------------------
+    def _run_concurrently(self, due: list[tuple[str, int]], now: datetime) -> list[Outcome]:
+        """``concurrency`` rows at a time: claimed together, sent at once, recorded together."""
+        outcomes: list[Outcome] = []
+        size = self.concurrency
+        with ThreadPoolExecutor(min(size, len(due)), thread_name_prefix="ozara-delivery") as pool:
+            for start in range(0, len(due), size):
+                claims = self._claim_all(due[start : start + size], now)
+                results = list(pool.map(self._attempt, claims))
+                self._record_all(
+                    [(claim, values) for claim, (_, values) in zip(claims, results, strict=True)]
+                )
+                outcomes += [outcome for outcome, _ in results]
+        return outcomes
+
+    # -- claiming, sending, recording ----------------------------------------------------
 
     def _claim(self, document_id: str, attempts: int, now: datetime) -> _Claim | None:
+        claimed = self._claim_all([(document_id, attempts)], now)
+        return claimed[0] if claimed else None
+
+    def _claim_all(self, rows: list[tuple[str, int]], now: datetime) -> list[_Claim]:
+        """Claim the rows still as listed, in one short transaction (rows taken by another
+        worker meanwhile are left out). Rows are locked in id order: no deadlock between two
+        workers claiming overlapping rows on PostgreSQL."""
+        claims = []
         with self.engine.begin() as conn:
-            claimed = conn.execute(
-                update(outbox)
-                .where(
-                    outbox.c.document_id == document_id,
-                    outbox.c.state == _PENDING,
-                    outbox.c.attempts == attempts,
-                )
-                .values(attempts=attempts + 1, next_attempt_at=now + self.policy.lease)
-                .returning(outbox.c.recipient, outbox.c.sealed, outbox.c.content_sha256)
-            ).first()
-        if claimed is None:
-            return None  # another worker took it
-        recipient, sealed, digest = claimed
-        return _Claim(UUID(document_id), attempts + 1, recipient, sealed, digest)
+            for document_id, attempts in sorted(rows):
+                claimed = conn.execute(
+                    update(outbox)
+                    .where(
+                        outbox.c.document_id == document_id,
+                        outbox.c.state == _PENDING,
+                        outbox.c.attempts == attempts,
+                    )
+                    .values(attempts=attempts + 1, next_attempt_at=now + self.policy.lease)
+                    .returning(outbox.c.recipient, outbox.c.sealed, outbox.c.content_sha256)
+                ).first()
+                if claimed is not None:  # else another worker took it
+                    recipient, sealed, digest = claimed
+                    claims.append(
+                        _Claim(UUID(document_id), attempts + 1, recipient, sealed, digest)
+                    )
+        return claims
 
     def _deliver(self, claim: _Claim) -> Outcome:
+        outcome, values = self._attempt(claim)
+        self._record_all([(claim, values)])
+        return outcome
+
+    def _attempt(self, claim: _Claim) -> tuple[Outcome, dict[str, object]]:
+        """Send the claimed row; what became of it, and the values to record."""
         trust = self.trust()
         try:
             endpoint = recipient_entry(trust, claim.recipient, self.clock()).endpoint
@@ -155,43 +212,42 @@ class DeliveryWorker:
                 )
             except ReceiptInvalid as exc:
                 return self._retry(claim, str(exc))
-            return self._delivered(claim, response.body)
+            values: dict[str, object] = {
+                "state": DeliveryState.DELIVERED.value,
+                "delivered_at": self.clock(),
+                "receipt": response.body,
+                "last_error": None,
+            }
+            return Outcome(claim.document_id, DeliveryState.DELIVERED), values
         error, permanent = _refusal(response)
         return self._fail(claim, error) if permanent else self._retry(claim, error)
 
-    def _delivered(self, claim: _Claim, receipt: bytes) -> Outcome:
-        self._record(
-            claim,
-            state=DeliveryState.DELIVERED.value,
-            delivered_at=self.clock(),
-            receipt=receipt,
-            last_error=None,
-        )
-        return Outcome(claim.document_id, DeliveryState.DELIVERED)
-
-    def _retry(self, claim: _Claim, error: str) -> Outcome:
+    def _retry(self, claim: _Claim, error: str) -> tuple[Outcome, dict[str, object]]:
         if claim.attempts >= self.policy.max_attempts:
             return self._fail(claim, f"{error} (after {claim.attempts} attempts)")
-        due = self.clock() + self.policy.delay(claim.attempts, self.rng)
-        self._record(claim, next_attempt_at=due, last_error=error)
-        return Outcome(claim.document_id, DeliveryState.PENDING, error)
+        with self._rng_lock:
+            delay = self.policy.delay(claim.attempts, self.rng)
+        values: dict[str, object] = {"next_attempt_at": self.clock() + delay, "last_error": error}
+        return Outcome(claim.document_id, DeliveryState.PENDING, error), values
 
-    def _fail(self, claim: _Claim, error: str) -> Outcome:
-        self._record(claim, state=DeliveryState.FAILED.value, last_error=error)
-        return Outcome(claim.document_id, DeliveryState.FAILED, error)
+    def _fail(self, claim: _Claim, error: str) -> tuple[Outcome, dict[str, object]]:
+        values: dict[str, object] = {"state": DeliveryState.FAILED.value, "last_error": error}
+        return Outcome(claim.document_id, DeliveryState.FAILED, error), values
 
-    def _record(self, claim: _Claim, **values: object) -> None:
-        """Write the outcome of the claimed attempt (unless the row moved on meanwhile)."""
+    def _record_all(self, results: list[tuple[_Claim, dict[str, object]]]) -> None:
+        """Write the outcomes of the claimed attempts in one transaction, in id order (unless
+        a row moved on meanwhile: its lease ran out and another worker claimed it)."""
         with self.engine.begin() as conn:
-            conn.execute(
-                update(outbox)
-                .where(
-                    outbox.c.document_id == str(claim.document_id),
-                    outbox.c.state == _PENDING,
-                    outbox.c.attempts == claim.attempts,
+            for claim, values in sorted(results, key=lambda r: str(r[0].document_id)):
+                conn.execute(
+                    update(outbox)
+                    .where(
+                        outbox.c.document_id == str(claim.document_id),
+                        outbox.c.state == _PENDING,
+                        outbox.c.attempts == claim.attempts,
+                    )
+                    .values(**values)
                 )
-                .values(**values)
-            )
 
 
 @dataclass(frozen=True, slots=True)

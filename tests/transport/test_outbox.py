@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, update
 
 from ozara.documents import DocumentType, open_sealed
+from ozara.store import db
 from ozara.store.tables import outbox
 from ozara.transport import (
     DeliveryState,
@@ -23,7 +27,7 @@ from ozara.transport import (
     failed,
 )
 from tests.conftest import Clock
-from tests.documents.federation import Federation
+from tests.documents.federation import NOW, Federation
 from tests.transport.conftest import count, counts, inbox_handler, make_inbox, share
 
 POLICY = RetryPolicy(
@@ -245,3 +249,86 @@ def test_two_workers_never_send_the_same_attempt(
     assert len(two.run_once()) == 2
     assert {e.state for e in entries(store)} == {DeliveryState.DELIVERED}
     assert count(other_store, outbox) == 0 and counts(other_store).inbox == 5
+
+
+def test_a_concurrent_worker_has_several_sends_in_flight(
+    fed: Federation, store: Engine, other_store: Engine, clock: Clock
+) -> None:
+    queue(fed, store, clock, n=8)
+    node = inbox_handler(make_inbox(fed, other_store, clock))
+    [(endpoint, handle)] = node.handlers.items()
+    barrier = threading.Barrier(4, timeout=10)
+
+    def together(blob: bytes) -> Response:
+        barrier.wait()  # four sends in flight at once, or BrokenBarrierError
+        return handle(blob)
+
+    node.handlers[endpoint] = together
+    sender = worker(fed, store, node, clock)
+    sender.concurrency = 4
+    outcomes = sender.run_once()
+    assert [o.state for o in outcomes] == [DeliveryState.DELIVERED] * 8
+    assert counts(other_store).inbox == 8
+
+
+def test_concurrent_workers_send_each_row_once(
+    fed: Federation, store: Engine, other_store: Engine, clock: Clock
+) -> None:
+    queue(fed, store, clock, n=24)
+    transport = inbox_handler(make_inbox(fed, other_store, clock))
+    workers = [
+        DeliveryWorker(
+            store,
+            fed.kaz,
+            lambda: fed.rus_trust,
+            transport,
+            clock=lambda: clock.now,
+            rng=random.Random(seed),
+            policy=POLICY,
+            concurrency=4,
+        )
+        for seed in (1, 2)
+    ]
+    threads = [threading.Thread(target=w.run_once) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert {e.state for e in entries(store)} == {DeliveryState.DELIVERED}
+    assert len(transport.calls) == 24  # each row claimed, and sent, by one thread only
+    assert counts(other_store).inbox == 24 and counts(other_store).rejections == 0
+
+
+def test_concurrency_below_one_is_refused(fed: Federation, store: Engine) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        DeliveryWorker(
+            store,
+            fed.kaz,
+            lambda: fed.rus_trust,
+            InMemoryTransport(),
+            clock=lambda: NOW,
+            rng=random.Random(1),
+            concurrency=0,
+        )
+
+
+def test_the_worker_outlives_a_database_error(
+    fed: Federation, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A pass that fails on the database is logged and tried again; the thread goes on."""
+    broken = db.make_engine(f"sqlite:///{tmp_path / 'no-schema.sqlite3'}")  # no outbox table
+    sender = worker(fed, broken, InMemoryTransport(), Clock())
+    stop = threading.Event()
+    thread = threading.Thread(target=sender.run_forever, args=(stop, 0.01))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(caplog.records) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        broken.dispose()
+    assert len(caplog.records) >= 2
+    assert "delivery pass failed" in caplog.records[0].getMessage()
