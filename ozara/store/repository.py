@@ -47,36 +47,31 @@ _SELECT_BODIES = select(t.competent_bodies)
 _SELECT_NOTIFICATIONS = select(t.treaty_notifications).order_by(t.treaty_notifications.c.id)
 
 
+def _particulars(body: CompetentBody) -> dict[str, Any]:
+    """A body's columns other than its id."""
+    return {
+        "party": body.party.value,
+        "name_ru": body.name_ru,
+        "name_en": body.name_en,
+        "timezone": body.timezone,
+        "designated_from": body.designated_from,
+        "designated_until": body.designated_until,
+    }
+
+
 @dataclass(slots=True)
 class RegistryRepository:
     conn: Connection
 
     def add_body(self, body: CompetentBody) -> None:
-        self.conn.execute(
-            insert(t.competent_bodies).values(
-                id=body.id,
-                party=body.party.value,
-                name_ru=body.name_ru,
-                name_en=body.name_en,
-                timezone=body.timezone,
-                designated_from=body.designated_from,
-                designated_until=body.designated_until,
-            )
-        )
+        self.conn.execute(insert(t.competent_bodies).values(id=body.id, **_particulars(body)))
 
     def update_body(self, body: CompetentBody) -> None:
         """Change a known body's particulars (a change of designation, Art. 4)."""
         self.conn.execute(
             update(t.competent_bodies)
             .where(t.competent_bodies.c.id == body.id)
-            .values(
-                party=body.party.value,
-                name_ru=body.name_ru,
-                name_en=body.name_en,
-                timezone=body.timezone,
-                designated_from=body.designated_from,
-                designated_until=body.designated_until,
-            )
+            .values(**_particulars(body))
         )
 
     def registry(self) -> Registry:
