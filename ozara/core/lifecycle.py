@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ozara.core import deadlines as dl
-from ozara.core.actions import ACTIONS, HEAD, OPS, WITH_REQUESTED, Action, ActionSpec, State
+from ozara.core.actions import ACTIONS, HEAD, OPS, Action, ActionSpec, State
 from ozara.core.deadlines import Deadline, DeadlineKind
 from ozara.core.events import RequestEvent, Side
 from ozara.core.parties import Officer, Registry
@@ -474,44 +474,6 @@ def _settle_deadlines(r: Request, now: datetime, *, keep_confirmation: bool) -> 
         for d in r.deadlines
     )
     return replace(r, deadlines=out, postponed_at=None)
-
-
-def invariant_violations(r: Request) -> list[str]:
-    """Facts that hold for every reachable request; the property tests check them."""
-    problems = []
-    kinds = [d.kind for d in r.deadlines]
-    if len(kinds) != len(set(kinds)):
-        problems.append("duplicate deadline")
-    received = r.received_at is not None
-    if received != (DeadlineKind.EXECUTION in kinds):
-        problems.append("execution deadline without receipt, or receipt without it")
-    if r.state in WITH_REQUESTED | {State.EXECUTED, State.REFUSED} and not received:
-        problems.append(f"state {r.state} without receipt")
-    if r.state in (State.SIGNED,) and r.signed_at is None:
-        problems.append("signed without signature")
-    if (
-        r.state is not State.DRAFT
-        and r.state is not State.SIGNED
-        and r.sent_at is None
-        and r.state is not State.WITHDRAWN
-    ):
-        problems.append("past sending without sent_at")
-    if r.state.is_terminal and r.open_deadlines():
-        problems.append("open deadline on a finished request")
-    if r.state in (State.EXECUTED, State.REFUSED) and any(
-        d.is_open() and d.kind is not DeadlineKind.URGENT_CONFIRMATION for d in r.deadlines
-    ):
-        problems.append("open execution clock after execution or refusal")
-    if (r.state is State.POSTPONED) != (r.postponed_at is not None):
-        problems.append("postponement marker out of step with the state")
-    if (
-        r.content.urgent
-        and r.sent_at is not None
-        and r.signed_at is None
-        and DeadlineKind.URGENT_CONFIRMATION not in kinds
-    ):
-        problems.append("urgent request sent without its confirmation deadline")
-    return problems
 
 
 def creation_event(request: Request) -> RequestEvent:

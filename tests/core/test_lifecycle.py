@@ -21,13 +21,13 @@ from ozara.core.deadlines import (
     extend_for_postponement,
 )
 from ozara.core.events import RequestEvent, Side
+from ozara.core.invariants import invariant_violations
 from ozara.core.lifecycle import (
     Command,
     Context,
     Request,
     allowed_actions,
     check,
-    invariant_violations,
     new_request,
     transition,
 )

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 
 from ozara import seed
 from ozara.core.actions import ACTIONS, Action, State
+from ozara.core.invariants import invariant_violations
 from ozara.core.lifecycle import (
     Command,
     Context,
     Request,
     allowed_actions,
     check,
-    invariant_violations,
     new_request,
     transition,
 )
