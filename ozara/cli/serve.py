@@ -67,6 +67,9 @@ def server_config(
         ws="none",
         lifespan="off",
         log_level="info",
+        # Every accepted or refused document is recorded in the node's own tables (inbox,
+        # rejections); a line per HTTP request would only cost time on the hot path.
+        access_log=False,
     )
 
 
