@@ -25,7 +25,7 @@ from ozara.core.lifecycle import (
     transition,
 )
 from ozara.core.parties import Officer, Registry, Role
-from ozara.core.requests import check_parties, parse_request
+from ozara.core.requests import RequestContent, check_parties, parse_request
 from ozara.core.rules import ProtocolError, violation
 from ozara.store.uow import SqlUnitOfWork
 
@@ -56,22 +56,29 @@ def _record(uow: SqlUnitOfWork, events: tuple[RequestEvent, ...] | list[RequestE
         )
 
 
-def validate_document(uow: SqlUnitOfWork, document: object, now: datetime) -> None:
-    """Every check a request document must pass before it is stored (Art. 3, 4, 6, 16)."""
+def validate_document(
+    uow: SqlUnitOfWork, document: object, now: datetime
+) -> tuple[RequestContent, Registry]:
+    """Every check a request document must pass before it is stored (Art. 3, 4, 6, 16).
+
+    Returns the parsed request and the registry it was checked against.
+    """
     content = parse_request(document)
     ctx = _context(uow)
     problems = check_parties(content, ctx.registry, ctx.treaty, require_utc(now))
     if problems:
         raise ProtocolError(problems)
+    return content, ctx.registry
 
 
 def create_request(uow: SqlUnitOfWork, document: object, actor_id: str, now: datetime) -> str:
     """Validate a request document and store it as a draft; returns its number."""
     now = require_utc(now)
     actor = uow.registry.officer(actor_id)
-    validate_document(uow, document, now)
-    content = parse_request(document)
-    year = now.astimezone(_zone_of(uow.registry.registry(), content.requesting_body)).year
+    content, registry = validate_document(uow, document, now)
+    requesting = registry.get(content.requesting_body)
+    assert requesting is not None  # check_parties found it designated
+    year = now.astimezone(requesting.zone).year
     number = uow.requests.next_number(content.requesting_body, year)
     request_id = f"{content.requesting_body}-{year}-{number:05d}"
     request = new_request(request_id, content, actor, now)
@@ -79,12 +86,6 @@ def create_request(uow: SqlUnitOfWork, document: object, actor_id: str, now: dat
     _record(uow, [creation_event(request)])
     uow.commit()
     return request_id
-
-
-def _zone_of(registry: Registry, body_id: str) -> Any:
-    body = registry.get(body_id)
-    assert body is not None  # validated by check_parties
-    return body.zone
 
 
 def act(
