@@ -24,6 +24,7 @@ from .sealed import SealedHeader, open_sealed, peek_header, seal
 from .signing import (
     NodeKeys,
     generate_node_keys,
+    officer_signature,
     sign_as_officer,
     verify_officer_signature,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "canonicalize",
     "generate_node_keys",
     "issue_trust_list",
+    "officer_signature",
     "open_sealed",
     "parse_json",
     "peek_header",

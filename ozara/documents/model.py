@@ -34,7 +34,8 @@ class DocumentType(enum.StrEnum):
     """Every kind of message between nodes (issue 3, point 2)."""
 
     REQUEST = "request"
-    RECEIPT = "receipt"
+    RECEIPT = "receipt"  # the transport's signed receipt of any document
+    ACKNOWLEDGEMENT = "acknowledgement"  # the requested body took a request in (Art. 7)
     FORWARDING_NOTICE = "forwarding_notice"
     INFO_REQUEST = "info_request"
     INFO_ANSWER = "info_answer"
@@ -44,6 +45,8 @@ class DocumentType(enum.StrEnum):
     DELAY_NOTICE = "delay_notice"
     EXECUTION_REPORT = "execution_report"
     REFUSAL = "refusal"
+    WITHDRAWAL = "withdrawal"
+    STATUS_NOTICE = "status_notice"  # execution started, request closed
     PARTICIPATION_REQUEST = "participation_request"
     INFORMATION_SHARE = "information_share"
     CONSENT_REQUEST = "consent_request"

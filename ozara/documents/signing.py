@@ -68,10 +68,10 @@ def officer_signed_bytes(body: JSONObject, signature: OfficerSignature) -> bytes
     return signed_bytes(OFFICER_LABEL, {"body": body, **signature.claims()})
 
 
-def sign_as_officer(
-    document: Document, officer_id: str, role: SignerRole, officer_keys: KeyPair
-) -> Document:
-    """The document with one more officer signature over its body."""
+def officer_signature(
+    body: JSONObject, officer_id: str, role: SignerRole, officer_keys: KeyPair
+) -> OfficerSignature:
+    """An officer's signature over ``body``: made when the officer acts, sent later as is."""
     suite = get_suite(officer_keys.suite_id)
     unsigned = OfficerSignature(
         officer_id=officer_id,
@@ -80,8 +80,15 @@ def sign_as_officer(
         public_key=officer_keys.public,
         value=b"",
     )
-    value = suite.sign(officer_keys.private, officer_signed_bytes(document.body, unsigned))
-    signed = replace(unsigned, value=value)
+    value = suite.sign(officer_keys.private, officer_signed_bytes(body, unsigned))
+    return replace(unsigned, value=value)
+
+
+def sign_as_officer(
+    document: Document, officer_id: str, role: SignerRole, officer_keys: KeyPair
+) -> Document:
+    """The document with one more officer signature over its body."""
+    signed = officer_signature(document.body, officer_id, role, officer_keys)
     return replace(document, officer_signatures=(*document.officer_signatures, signed))
 
 

@@ -17,6 +17,14 @@ class Refused(Exception):
     """A handler's refusal: the document is processed without effect, for this reason."""
 
 
+class Deferred(Exception):
+    """Not yet: the document depends on one not processed yet (delivery may reorder).
+
+    Nothing the handler did is kept; the document is tried again on a later pass, and set
+    aside as a dead letter if it still cannot be applied after ``DEFER_LIMIT``.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class InboxItem:
     """An accepted document as the inbox stored it (its envelope verified at receipt)."""

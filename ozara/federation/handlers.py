@@ -26,6 +26,7 @@ from ozara.store.tables import applied_notices
 
 from .context import Handler, HandlerContext, InboxItem, Refused, Result
 from .payloads import read_designation, read_notification, read_trust_list
+from .requests import REQUEST_HANDLERS
 from .trust_store import save_trust_list
 
 
@@ -121,4 +122,5 @@ DEFAULT_HANDLERS: Mapping[DocumentType, Handler] = {
     DocumentType.DESIGNATION_NOTICE: handle_designation,
     DocumentType.TREATY_NOTIFICATION: handle_treaty_notification,
     DocumentType.TRUST_LIST: handle_trust_list,
+    **REQUEST_HANDLERS,
 }

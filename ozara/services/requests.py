@@ -6,9 +6,10 @@ Protocol), ``AccessDenied`` (not this officer's case), ``NotFound``, ``Concurren
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ozara.core.access import can_view
 from ozara.core.deadlines import DUE_SOON, require_utc
@@ -34,11 +35,32 @@ class AccessDenied(PermissionError):
     """The officer may not see or act on this request (Art. 4, the node's access rules)."""
 
 
-def _context(uow: SqlUnitOfWork) -> Context:
+class RequestPeers(Protocol):
+    """The other side's node, told of every change inside the change's own transaction.
+
+    ``ozara.federation.requests.FederatedPeers`` implements it (a signed document through
+    the outbox); a node running alone passes none. It may raise to refuse the change (a body
+    no node hosts, a signatory without a key): the transaction then rolls back.
+    """
+
+    def changed(
+        self,
+        uow: SqlUnitOfWork,
+        *,
+        before: Request,
+        after: Request,
+        command: Command,
+        actor: Officer,
+        events: Sequence[RequestEvent],
+    ) -> None: ...
+
+
+def context(uow: SqlUnitOfWork) -> Context:
     return Context(uow.registry.registry(), uow.registry.treaty())
 
 
-def _record(uow: SqlUnitOfWork, events: tuple[RequestEvent, ...] | list[RequestEvent]) -> None:
+def record_events(uow: SqlUnitOfWork, events: Sequence[RequestEvent]) -> None:
+    """Store the events and one audit row each (inside the caller's transaction)."""
     uow.events.add(events)
     for e in events:
         uow.audit.record(
@@ -64,7 +86,7 @@ def validate_document(
     Returns the parsed request and the registry it was checked against.
     """
     content = parse_request(document)
-    ctx = _context(uow)
+    ctx = context(uow)
     problems = check_parties(content, ctx.registry, ctx.treaty, require_utc(now))
     if problems:
         raise ProtocolError(problems)
@@ -83,23 +105,36 @@ def create_request(uow: SqlUnitOfWork, document: object, actor_id: str, now: dat
     request_id = f"{content.requesting_body}-{year}-{number:05d}"
     request = new_request(request_id, content, actor, now)
     uow.requests.add(request, now)
-    _record(uow, [creation_event(request)])
+    record_events(uow, [creation_event(request)])
     uow.commit()
     return request_id
 
 
-def act(
-    uow: SqlUnitOfWork, request_id: str, command: Command, actor_id: str, now: datetime
+def act(  # noqa: PLR0917 -- the five of every use case, and the optional peers
+    uow: SqlUnitOfWork,
+    request_id: str,
+    command: Command,
+    actor_id: str,
+    now: datetime,
+    peers: RequestPeers | None = None,
 ) -> Request:
-    """Take one lifecycle action; refused with the article when the Protocol forbids it."""
+    """Take one lifecycle action; refused with the article when the Protocol forbids it.
+
+    With ``peers``, the other side's node is told in the same transaction (the outbox).
+    """
     now = require_utc(now)
     actor = uow.registry.officer(actor_id)
     request = uow.requests.get(request_id)
     if not can_view(actor, request):
         raise AccessDenied(f"request {request_id} is not a case of {actor.body_id or actor.id}")
-    result = transition(request, command, actor, _context(uow), now)
+    result = transition(request, command, actor, context(uow), now)
     uow.requests.save(result.request, request, now)
-    _record(uow, result.events)
+    record_events(uow, result.events)
+    if peers is not None:
+        peers.changed(
+            uow, before=request, after=result.request, command=command, actor=actor,
+            events=result.events,
+        )  # fmt: skip
     uow.commit()
     return result.request
 
@@ -117,7 +152,7 @@ def show(uow: SqlUnitOfWork, request_id: str, viewer_id: str, now: datetime) -> 
     request = uow.requests.get(request_id)
     if not can_view(viewer, request):
         raise AccessDenied(f"request {request_id} is not a case of {viewer.body_id or viewer.id}")
-    ctx = _context(uow)
+    ctx = context(uow)
     # Read everything first: the view and its audit row describe the same moment.
     view = RequestView(
         request,

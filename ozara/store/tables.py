@@ -246,6 +246,10 @@ inbox = Table(
     #: Why the document was processed without effect (e.g. a designation not from the
     #: Secretariat): set together with ``processed_at`` (ozara/federation).
     Column("processing_error", Text),
+    #: Passes that could not process the document yet (out of order, a handler error):
+    #: at ``MAX_ATTEMPTS`` it is set aside as a dead letter (ozara/federation/dispatch.py).
+    Column("processing_attempts", Integer, nullable=False, server_default="0"),
+    _instant("retry_at"),  # not before: a deferred or failed document waits until then
     Index("ix_inbox_received_at", "received_at"),
     # The inbox processor's query: documents still to act on, by type, oldest first.
     Index(
@@ -291,4 +295,18 @@ applied_notices = Table(
     Column("key", String(128), primary_key=True),
     _instant("as_of", nullable=False),
     Column("document_id", String(36), nullable=False),
+)
+
+
+#: The officer signatures a request carries between nodes (Art. 6 para 5): made when the
+#: head or deputy signs (or confirms an urgent request in writing, Art. 6 para 4), over the
+#: exact document body that is later sent, so that the signature travels unchanged.
+request_signatures = Table(
+    "request_signatures",
+    metadata,
+    Column("request_id", String(64), ForeignKey("requests.id"), primary_key=True),
+    Column("purpose", String(20), primary_key=True),  # request | confirmation
+    Column("body", JSON, nullable=False),
+    Column("signature", JSON, nullable=False),
+    _instant("signed_at", nullable=False),
 )

@@ -8,6 +8,13 @@ The layout of a node directory (``ozara serve --node-dir DIR``)::
          "encryption": {"public": "<b64url>", "private": "<b64url>"}}
     DIR/trust-list.json    the current signed trust list, as the Secretariat issued it
     DIR/secretariat.json   the trust anchor: {"suite": "<suite id>", "signing_key": "<b64url>"}
+    DIR/officers/ID.json   a signatory's signing key pair (private: mode 0600)
+        {"officer_id": "kaz-mvd.head", "suite": "<suite id>",
+         "public": "<b64url>", "private": "<b64url>"}
+
+The officers' keys sign requests and written confirmations (Art. 6 paras 4, 5). Kept in
+the node directory they protect no more than the node's own key does; a deployment that
+needs more keeps them on the officers' tokens and signs in the client (docs/federation.md).
 
 Keys are in their suite's encoding, base64url without padding (docs/crypto.md). The trust
 list is verified against the anchor on loading; the anchor never comes from the list.
@@ -17,7 +24,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ozara.crypto import CryptoError, KeyPair, b64url_decode, b64url_encode, get_suite
@@ -35,6 +42,7 @@ from ozara.documents import (
 KEYS_FILE = "keys.json"
 TRUST_LIST_FILE = "trust-list.json"
 ANCHOR_FILE = "secretariat.json"
+OFFICERS_DIR = "officers"
 
 
 class NodeFilesError(Exception):
@@ -46,6 +54,8 @@ class NodeConfig:
     keys: NodeKeys
     trust: TrustState
     secretariat_key: bytes
+    #: Signatories' key pairs by officer id (``DIR/officers/``).
+    officer_keys: dict[str, KeyPair] = field(default_factory=dict)
 
 
 def write_node(
@@ -55,7 +65,7 @@ def write_node(
     directory.mkdir(parents=True, exist_ok=True)
     keys_path = directory / KEYS_FILE
     pairs = {"signing": keys.signing, "encryption": keys.encryption}
-    content = {
+    content: JSONObject = {
         "node_id": keys.node_id,
         "suite": keys.suite_id,
         **{
@@ -63,9 +73,7 @@ def write_node(
             for name, p in pairs.items()
         },
     }
-    fd = os.open(keys_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(content, out, indent=2)
+    _write_private(keys_path, content)
     (directory / TRUST_LIST_FILE).write_text(
         json.dumps(trust_list.to_signed_json(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
@@ -88,7 +96,56 @@ def load_node(directory: Path) -> NodeConfig:
         raise NodeFilesError(
             f"{trust_list_path}: this node ({keys.node_id}) is not on the trust list"
         )
-    return NodeConfig(keys, TrustState(current=trust_list), secretariat_key)
+    officer_keys = load_officer_keys(directory)
+    return NodeConfig(keys, TrustState(current=trust_list), secretariat_key, officer_keys)
+
+
+def _write_private(path: Path, content: JSONObject) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(content, out, indent=2)
+
+
+def write_officer_key(directory: Path, officer_id: str, pair: KeyPair) -> Path:
+    """Keep a signatory's key pair in the node directory (mode 0600)."""
+    folder = directory / OFFICERS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{officer_id}.json"
+    _write_private(
+        path,
+        {
+            "officer_id": officer_id,
+            "suite": pair.suite_id,
+            "public": b64url_encode(pair.public),
+            "private": b64url_encode(pair.private),
+        },
+    )
+    return path
+
+
+def load_officer_keys(directory: Path) -> dict[str, KeyPair]:
+    """Every signatory key pair in ``DIR/officers/``, checked to sign and verify."""
+    out: dict[str, KeyPair] = {}
+    folder = directory / OFFICERS_DIR
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.json")):
+        value = _read(path)
+        officer_id, suite_id = value.get("officer_id"), value.get("suite")
+        if not isinstance(officer_id, str) or not isinstance(suite_id, str):
+            raise NodeFilesError(f"{path}: officer_id and suite are required strings")
+        pair = KeyPair(
+            suite_id, _key(value, "public", str(path)), _key(value, "private", str(path))
+        )
+        try:
+            suite = get_suite(suite_id)
+            suite.verify(
+                pair.public, b"ozara key check", suite.sign(pair.private, b"ozara key check")
+            )
+        except (CryptoError, LookupError, ValueError) as exc:
+            raise NodeFilesError(f"{path}: the key pair does not match ({exc})") from None
+        out[officer_id] = pair
+    return out
 
 
 def _read(path: Path) -> JSONObject:

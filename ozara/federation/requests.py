@@ -1,0 +1,383 @@
+"""Requests between nodes: each side holds a copy, and both pass through the same states.
+
+The requesting body's node and the requested body's node each keep the request in their own
+database. An action on one side is decided by the core there (``services.requests.act``);
+``FederatedPeers.changed`` then queues, in the same transaction, one signed document to the
+other side's node (``request_documents.py`` for the bodies). That node's inbox processor
+(``dispatch.py``) replays the action on its copy with the same core ``transition``, the
+actor being the remote officer as the sending node vouches for them: so the receiving node
+checks the Protocol for itself (a node cannot push a state the rules forbid: the article is
+logged as the refusal), and the deadlines computed on both sides are the same.
+
+Order and conflicts: each action document names the version of the copy it applies to. A
+document ahead of the copy waits (``Deferred``) for the ones before it; a document behind it
+means both sides acted at once on the same version (a withdrawal crossing an execution
+report, say): it is refused as a conflict, logged, and shown to the operator. The Protocol
+gives no rule for that case; resolving it is for the two bodies (docs/federation.md).
+
+Forwarding (Art. 7 para 4) to a body hosted on another node is not carried yet: it is
+refused before anything is stored, with that reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import insert, select
+
+from ozara.core.actions import ACTIONS, HEAD, OPS, Action, State
+from ozara.core.events import RequestEvent, Side
+from ozara.core.lifecycle import Command, Request, creation_event, new_request, transition
+from ozara.core.parties import Officer, Role
+from ozara.core.requests import parse_request
+from ozara.crypto import KeyPair
+from ozara.documents import (
+    REQUEST_SIGNER_ROLES,
+    Document,
+    DocumentType,
+    JSONObject,
+    NodeKeys,
+    OfficerSignature,
+    SignerRole,
+    TrustList,
+    TrustState,
+    officer_signature,
+)
+from ozara.services.requests import context, record_events
+from ozara.store.repository import NotFound
+from ozara.store.tables import request_signatures
+from ozara.store.uow import SqlUnitOfWork
+from ozara.transport import enqueue
+
+from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
+from .request_documents import (
+    ACTION_TYPES,
+    DOCUMENT_TYPES,
+    RequestBody,
+    action_body,
+    read_action_body,
+    read_request_body,
+    request_body,
+)
+
+
+class Unroutable(Exception):
+    """The other side cannot be reached: no node on the trust list hosts its body."""
+
+
+class SignatoryKeyMissing(Exception):
+    """A request leaving the node needs its signatory's key (Art. 6 para 5), and there is none."""
+
+
+def hosting_node(trust_list: TrustList, body_id: str, now: datetime) -> str | None:
+    """The node that hosts ``body_id`` with a key valid now (the lowest id if several)."""
+    nodes = sorted(
+        {e.node_id for e in trust_list.entries if body_id in e.bodies and e.is_valid_at(now)}
+    )
+    return nodes[0] if nodes else None
+
+
+def hosts(trust_list: TrustList, node_id: str, body_id: str) -> bool:
+    return any(body_id in e.bodies for e in trust_list.entries_for(node_id))
+
+
+def signer_role(officer: Officer) -> SignerRole:
+    post = officer.post.lower()
+    return SignerRole.DEPUTY if "deputy" in post or "заместител" in post else SignerRole.HEAD
+
+
+# -- the sending side -------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FederatedPeers:
+    """``RequestPeers`` for a node in the federation (``services.requests.act(peers=...)``)."""
+
+    keys: NodeKeys
+    trust: Callable[[], TrustState]
+    #: Signatories' key pairs by officer id (the node directory's ``officers/``).
+    officer_keys: Mapping[str, KeyPair] = field(default_factory=dict)
+
+    def changed(
+        self,
+        uow: SqlUnitOfWork,
+        *,
+        before: Request,
+        after: Request,
+        command: Command,
+        actor: Officer,
+        events: Sequence[RequestEvent],
+    ) -> None:
+        now = events[0].at
+        action = command.action
+        trust = self.trust()
+        if action is Action.SIGN:
+            if self._remote(trust.current, after.requested_body, now):
+                self._sign(
+                    uow, request=after, actor=actor, purpose="request",
+                    version=before.version, now=now,
+                )  # fmt: skip
+            return
+        if before.state in (State.DRAFT, State.SIGNED) and action not in (
+            Action.SEND,
+            Action.SEND_URGENT,
+        ):
+            return  # a draft withdrawn: nobody else has seen it
+        if action is Action.FORWARD:
+            self._check_forward(trust.current, command, now)
+        side = ACTIONS[action].side
+        other = after.requested_body if side is Side.REQUESTING else after.content.requesting_body
+        node = self._node_for(trust.current, other, now)
+        if node == self.keys.node_id:
+            return  # both bodies on this node: one copy, nothing to send
+        signatures: tuple[OfficerSignature, ...] = ()
+        if action is Action.SEND:
+            body, signatures = self._stored_signature(uow, after, "request")
+        elif action is Action.SEND_URGENT:
+            body = request_body(after, "request", before.version)
+        elif action is Action.CONFIRM:
+            body, signature = self._sign(
+                uow, request=after, actor=actor, purpose="confirmation",
+                version=before.version, now=now,
+            )  # fmt: skip
+            signatures = (signature,)
+        else:
+            body = action_body(before, command, actor, now)
+        document = Document(
+            id=uuid.uuid4(),
+            type=DOCUMENT_TYPES[action],
+            sender=self.keys.node_id,
+            recipient=node,
+            created_at=now,
+            body=body,
+            trust_list_version=trust.current.version,
+            officer_signatures=signatures,
+        )
+        enqueue(uow.connection, document, keys=self.keys, trust=trust, now=now)
+        uow.audit.record(
+            now,
+            actor_id=actor.id,
+            body_id=actor.body_id,
+            action=f"document:queued:{document.type.value}",
+            object_type="request",
+            object_id=after.id,
+            details={"document_id": str(document.id), "recipient": node, "action": action.value},
+        )
+
+    def _remote(self, trust_list: TrustList, body_id: str, now: datetime) -> bool:
+        return self._node_for(trust_list, body_id, now) != self.keys.node_id
+
+    def _node_for(self, trust_list: TrustList, body_id: str, now: datetime) -> str:
+        if body_id in _own_bodies(trust_list, self.keys.node_id):
+            return self.keys.node_id
+        node = hosting_node(trust_list, body_id, now)
+        if node is None:
+            raise Unroutable(
+                f"no node on trust list version {trust_list.version} hosts body {body_id!r} "
+                "with a key valid now; nothing was changed"
+            )
+        return node
+
+    def _check_forward(self, trust_list: TrustList, command: Command, now: datetime) -> None:
+        target = command.target_body or ""
+        if self._remote(trust_list, target, now):
+            raise Unroutable(
+                f"{target!r} is hosted on another node; forwarding a request to another node "
+                "(Art. 7 para 4) is not supported yet: nothing was changed"
+            )
+
+    def _sign(
+        self,
+        uow: SqlUnitOfWork,
+        *,
+        request: Request,
+        actor: Officer,
+        purpose: str,
+        version: int,
+        now: datetime,
+    ) -> tuple[JSONObject, OfficerSignature]:
+        pair = self.officer_keys.get(actor.id)
+        if pair is None:
+            raise SignatoryKeyMissing(
+                f"officer {actor.id} has no signing key on node {self.keys.node_id} "
+                f"(officers/{actor.id}.json); a request leaving the node must carry the "
+                "signature of the head of the body or a deputy (Art. 6 para 5): nothing was "
+                "changed"
+            )
+        body = request_body(request, purpose, version)
+        signature = officer_signature(body, actor.id, signer_role(actor), pair)
+        uow.connection.execute(
+            insert(request_signatures).values(
+                request_id=request.id,
+                purpose=purpose,
+                body=body,
+                signature=signature.to_json(),
+                signed_at=now,
+            )
+        )
+        return body, signature
+
+    def _stored_signature(
+        self, uow: SqlUnitOfWork, request: Request, purpose: str
+    ) -> tuple[JSONObject, tuple[OfficerSignature, ...]]:
+        row = uow.connection.execute(
+            select(request_signatures.c.body, request_signatures.c.signature).where(
+                request_signatures.c.request_id == request.id,
+                request_signatures.c.purpose == purpose,
+            )
+        ).first()
+        if row is None:
+            raise SignatoryKeyMissing(
+                f"request {request.id} was signed without an officer key on this node, so it "
+                "cannot leave it (Art. 6 para 5); withdraw it and sign a new one"
+            )
+        return row.body, (OfficerSignature.from_json(row.signature),)
+
+
+def _own_bodies(trust_list: TrustList, node_id: str) -> frozenset[str]:
+    return frozenset(b for e in trust_list.entries_for(node_id) for b in e.bodies)
+
+
+# -- the receiving side -----------------------------------------------------------------
+
+
+def _remote_officer(officer_id: str, node: str, body_id: str, roles: frozenset[Role]) -> Officer:
+    """The officer of another node, as that node vouches for them (its signature)."""
+    return Officer(f"{officer_id}@{node}", officer_id, body_id, roles)
+
+
+def _require_hosted(trust_list: TrustList, node: str, body_id: str) -> None:
+    if not hosts(trust_list, node, body_id):
+        raise Refused(
+            f"node {node} does not host body {body_id!r} on trust list version "
+            f"{trust_list.version}: it may not act for it (Art. 4); nothing applied"
+        )
+
+
+def _require_signatory(document: Document, officer_id: str) -> None:
+    if not any(
+        s.officer_id == officer_id and s.signer_role in REQUEST_SIGNER_ROLES
+        for s in document.officer_signatures
+    ):
+        raise Refused(
+            f"the request is not signed by {officer_id}, head of the body or a deputy "
+            "(Art. 6 para 5); nothing applied"
+        )
+
+
+def _via(events: Sequence[RequestEvent], item: InboxItem) -> list[RequestEvent]:
+    extra = {"via": item.document.sender, "document_id": str(item.document.id)}
+    return [replace(e, details={**e.details, **extra}) for e in events]
+
+
+def _copy(ctx: HandlerContext, request_id: str) -> Request:
+    try:
+        return ctx.uow.requests.get(request_id)
+    except NotFound:
+        raise Deferred(f"request {request_id} is not held here yet") from None
+
+
+def _check_version(copy: Request, version: int) -> None:
+    if copy.version < version:
+        raise Deferred(
+            f"request {copy.id}: this action follows version {version}, the copy here is at "
+            f"{copy.version}; waiting for the documents before it"
+        )
+    if copy.version > version:
+        raise Refused(
+            f"conflict on request {copy.id}: this action was taken on version {version}, but "
+            f"the copy here has moved on to version {copy.version} ({copy.state.value}); both "
+            "sides acted at once, and the two bodies must settle it; nothing applied"
+        )
+
+
+def handle_request(ctx: HandlerContext, item: InboxItem) -> Result:
+    """A request (Art. 6) or the written confirmation of an urgent one (Art. 6 para 4)."""
+    document = item.document
+    body = read_request_body(document.body)
+    trust_list = ctx.trust_state.current
+    if body.purpose == "confirmation":
+        return _confirm(ctx, item, body)
+    content = parse_request(body.content)  # the Protocol, checked again here (Art. 6)
+    _require_hosted(trust_list, document.sender, content.requesting_body)
+    _require_hosted(trust_list, document.recipient, content.requested_body)
+    try:
+        ctx.uow.requests.get(body.request_id)
+    except NotFound:
+        pass
+    else:
+        raise Refused(f"request {body.request_id} is already held here; nothing applied")
+    requesting = content.requesting_body
+    request = new_request(
+        body.request_id,
+        content,
+        _remote_officer(body.created_by, document.sender, requesting, OPS),
+        body.created_at,
+    )
+    events = [creation_event(request)]
+    sender = _remote_officer(document.sender, document.sender, requesting, OPS)
+    c = context(ctx.uow)
+    if body.signed_by is not None and body.signed_at is not None:
+        _require_signatory(document, body.signed_by)
+        head = _remote_officer(body.signed_by, document.sender, requesting, HEAD)
+        signed = transition(request, Command(Action.SIGN), head, c, body.signed_at)
+        sent = transition(signed.request, Command(Action.SEND), sender, c, document.created_at)
+        events += [*signed.events, *sent.events]
+    else:
+        sent = transition(request, Command(Action.SEND_URGENT), sender, c, document.created_at)
+        events += sent.events
+    ctx.uow.requests.add(sent.request, ctx.now)
+    record_events(ctx.uow, _via(events, item))
+    return Result("applied", f"request {body.request_id} from {requesting}: {sent.request.state}")
+
+
+def _confirm(ctx: HandlerContext, item: InboxItem, body: RequestBody) -> Result:
+    signed_by, signed_at = body.signed_by, body.signed_at
+    if signed_by is None or signed_at is None:
+        raise Refused("a written confirmation must be signed (Art. 6 para 4); nothing applied")
+    _require_signatory(item.document, signed_by)
+    copy = _copy(ctx, body.request_id)
+    _require_hosted(ctx.trust_state.current, item.document.sender, copy.content.requesting_body)
+    head = _remote_officer(signed_by, item.document.sender, copy.content.requesting_body, HEAD)
+    return _apply(
+        ctx, item, copy, version=body.version, command=Command(Action.CONFIRM), actor=head,
+        at=signed_at,
+    )  # fmt: skip
+
+
+def handle_action(ctx: HandlerContext, item: InboxItem) -> Result:
+    """Any other action of Art. 7–9, replayed on this node's copy."""
+    document = item.document
+    body = read_action_body(document.body, document.type)
+    _require_hosted(ctx.trust_state.current, document.sender, body.actor_body)
+    copy = _copy(ctx, body.request_id)
+    actor = _remote_officer(body.actor_id, document.sender, body.actor_body, body.actor_roles)
+    return _apply(
+        ctx, item, copy, version=body.version, command=body.command, actor=actor, at=body.at
+    )
+
+
+def _apply(
+    ctx: HandlerContext,
+    item: InboxItem,
+    copy: Request,
+    *,
+    version: int,
+    command: Command,
+    actor: Officer,
+    at: datetime,
+) -> Result:
+    _check_version(copy, version)
+    result = transition(copy, command, actor, context(ctx.uow), at)
+    ctx.uow.requests.save(result.request, copy, ctx.now)
+    record_events(ctx.uow, _via(result.events, item))
+    return Result("applied", f"request {copy.id}: {command.action.value} -> {result.request.state}")
+
+
+REQUEST_HANDLERS: Mapping[DocumentType, Handler] = {
+    DocumentType.REQUEST: handle_request,
+    **dict.fromkeys(ACTION_TYPES, handle_action),
+}

@@ -1,0 +1,308 @@
+"""Requests between two nodes: the Kazakh node (KAZ-MVD) asks the Russian node (RUS-MVD).
+
+Each node keeps its own copy; after every exchange both copies must be in the same state,
+at the same version, with the same deadlines (Art. 6–9, docs/federation.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from ozara.core.deadlines import DeadlineKind
+from ozara.core.lifecycle import Action, Command, Request, State
+from ozara.core.parties import Party
+from ozara.crypto import DEFAULT_SUITE_ID, get_suite
+from ozara.documents import Document, DocumentType, TrustState
+from ozara.federation import process_inbox, processing_errors
+from ozara.federation.dispatch import DEFER_LIMIT, dead_letters
+from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing, Unroutable
+from ozara.services import requests as svc
+from ozara.store.uow import SqlUnitOfWork
+from ozara.transport import enqueue, outbox
+from tests.documents.federation import entry_for
+from tests.federation.conftest import Node, World, WorldFactory
+from tests.services.test_request_services import document as request_document
+
+RUS_HEAD = get_suite(DEFAULT_SUITE_ID).generate_signing_key_pair()
+
+
+def peers(w: World, node: Node) -> FederatedPeers:
+    keys = {"kaz-mvd.head": w.fed.head, "rus-mvd.head": RUS_HEAD}
+    return FederatedPeers(node.keys, node.trust, keys)
+
+
+def act(w: World, node: Node, request_id: str, action: Action, who: str, **kw: Any) -> Request:
+    with SqlUnitOfWork(node.engine) as uow:
+        return svc.act(uow, request_id, Command(action, **kw), who, w.clock.now, peers(w, node))
+
+
+def exchange(w: World) -> None:
+    w.deliver(w.kaz, w.rus)
+    w.process_all()
+
+
+def copy(node: Node, request_id: str) -> Request:
+    with SqlUnitOfWork(node.engine) as uow:
+        return uow.requests.get(request_id)
+
+
+def assert_same(w: World, request_id: str, state: State) -> Request:
+    kaz, rus = copy(w.kaz, request_id), copy(w.rus, request_id)
+    assert (kaz.state, rus.state) == (state, state)
+    assert kaz.version == rus.version
+    assert kaz.deadlines == rus.deadlines
+    assert (kaz.confirmed_at, kaz.outcome, kaz.requested_body) == (
+        rus.confirmed_at,
+        rus.outcome,
+        rus.requested_body,
+    )
+    return kaz
+
+
+def create(w: World, **overrides: Any) -> str:
+    with SqlUnitOfWork(w.kaz.engine) as uow:
+        return svc.create_request(
+            uow, request_document(**overrides), "kaz-mvd.officer", w.clock.now
+        )
+
+
+def sent_request(w: World) -> str:
+    request_id = create(w)
+    act(w, w.kaz, request_id, Action.SIGN, "kaz-mvd.head")
+    act(w, w.kaz, request_id, Action.SEND, "kaz-mvd.officer")
+    exchange(w)
+    return request_id
+
+
+@pytest.mark.parametrize("on_engine", ["kaz", "rus"])
+def test_a_request_runs_its_whole_life_across_two_nodes(
+    make_world: WorldFactory, on_engine: str
+) -> None:
+    w = make_world(on_engine)
+    request_id = sent_request(w)
+    assert_same(w, request_id, State.SENT)
+    assert copy(w.kaz, request_id).signed_by == "kaz-mvd.head"
+    # The receiving node names the remote officer by the node that vouches for them.
+    assert copy(w.rus, request_id).signed_by == "kaz-mvd.head@KAZ-MVD-NODE"
+
+    w.clock.advance(hours=3)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    exchange(w)
+    r = assert_same(w, request_id, State.RECEIVED)
+    assert r.deadline(DeadlineKind.EXECUTION) is not None
+
+    steps: list[tuple[Node, Action, str, dict[str, Any], State]] = [
+        (w.rus, Action.START_EXECUTION, "rus-mvd.officer", {}, State.IN_EXECUTION),
+        (w.rus, Action.REQUEST_INFO, "rus-mvd.officer", {"text": "IP log?"}, State.INFO_REQUESTED),
+        (w.kaz, Action.PROVIDE_INFO, "kaz-mvd.officer", {"text": "Attached"}, State.IN_EXECUTION),
+        (w.rus, Action.EXECUTE, "rus-mvd.officer", {"text": "Subscriber: X"}, State.EXECUTED),
+        (w.kaz, Action.CLOSE, "kaz-mvd.officer", {}, State.CLOSED),
+    ]
+    for node, action, who, kw, expected in steps:
+        w.clock.advance(hours=5)
+        act(w, node, request_id, action, who, **kw)
+        exchange(w)
+        r = assert_same(w, request_id, expected)
+    assert r.outcome == "executed_full"
+    assert processing_errors(w.kaz.engine) == processing_errors(w.rus.engine) == {}
+    with SqlUnitOfWork(w.kaz.engine) as uow:
+        executed = [e for e in uow.events.for_request(request_id) if e.name == "request:executed"]
+    assert executed[0].details["via"] == "RUS-MVD-NODE"
+    assert executed[0].details["text"] == "Subscriber: X"
+    assert all(e.state == outbox.DeliveryState.DELIVERED for e in outbox.entries(w.kaz.engine))
+
+
+def test_an_urgent_request_travels_unsigned_and_its_confirmation_signed(
+    make_world: WorldFactory,
+) -> None:
+    w = make_world("rus")
+    request_id = create(w, urgent=True, urgent_grounds="The account is being emptied now")
+    act(w, w.kaz, request_id, Action.SEND_URGENT, "kaz-mvd.officer")
+    exchange(w)
+    r = assert_same(w, request_id, State.SENT)
+    assert r.awaiting_confirmation and r.deadline(DeadlineKind.URGENT_CONFIRMATION)
+    w.clock.advance(hours=20)
+    act(w, w.kaz, request_id, Action.CONFIRM, "kaz-mvd.head")
+    exchange(w)
+    assert_same(w, request_id, State.SENT)
+    rus = copy(w.rus, request_id)
+    assert rus.confirmed_at == w.clock.now
+    assert rus.deadline(DeadlineKind.URGENT_CONFIRMATION).met_at == w.clock.now  # type: ignore[union-attr]
+
+
+def test_a_refusal_reaches_the_requesting_body_with_its_reasons(make_world: WorldFactory) -> None:
+    w = make_world("kaz")
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    act(w, w.rus, request_id, Action.REFUSE, "rus-mvd.head", text="Art. 9: contrary to law")
+    exchange(w)
+    r = assert_same(w, request_id, State.REFUSED)
+    assert r.outcome == "refused"
+    with SqlUnitOfWork(w.kaz.engine) as uow:
+        refused = [e for e in uow.events.for_request(request_id) if e.name == "request:refused"]
+    assert refused[0].details["text"] == "Art. 9: contrary to law"
+    assert refused[0].articles[0].startswith("Art. 9")
+
+
+def test_documents_delivered_out_of_order_are_applied_in_order(make_world: WorldFactory) -> None:
+    w = make_world("rus")
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    w.clock.advance(minutes=1)
+    act(w, w.rus, request_id, Action.START_EXECUTION, "rus-mvd.officer")
+    w.clock.advance(minutes=1)
+    act(w, w.rus, request_id, Action.NOTIFY_DELAY, "rus-mvd.officer", text="Provider is slow")
+    pending = outbox.entries(w.rus.engine, outbox.DeliveryState.PENDING)
+    kinds = [e.document_type for e in pending]
+    assert kinds == ["acknowledgement", "status_notice", "delay_notice"]
+    for entry in reversed(pending):  # the last action arrives first
+        w.kaz.inbox.accept(entry.sealed)
+    done = w.kaz.process(w.clock)
+    assert [p.outcome for p in done] == ["applied", "applied", "applied"]
+    assert_same(w, request_id, State.IN_EXECUTION)
+
+
+def test_both_sides_acting_at_once_is_a_logged_conflict(make_world: WorldFactory) -> None:
+    w = make_world("rus")
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    exchange(w)
+    act(w, w.kaz, request_id, Action.WITHDRAW, "kaz-mvd.head")
+    act(w, w.rus, request_id, Action.START_EXECUTION, "rus-mvd.officer")
+    exchange(w)
+    assert copy(w.kaz, request_id).state is State.WITHDRAWN
+    assert copy(w.rus, request_id).state is State.IN_EXECUTION
+    for node in (w.kaz, w.rus):
+        (error,) = processing_errors(node.engine).values()
+        assert "conflict on request" in error
+
+
+def send_raw(
+    w: World,
+    sender: Node,
+    recipient: Node,
+    doc_type: DocumentType,
+    request_id: str,
+    action: str,
+    text: str = "",
+) -> None:
+    """Queue an action document by hand, as a node that bypassed its own core would."""
+    document = Document(
+        id=uuid.uuid4(), type=doc_type, sender=sender.node_id, recipient=recipient.node_id,
+        created_at=w.clock.now,
+        body={
+            "request_id": request_id, "action": action, "version": 2,
+            "at": "2026-01-30T07:00:00Z",
+            "actor": {"id": "rus-mvd.officer", "body_id": "RUS-MVD", "roles": ["officer"]},
+            "text": text, "partial": False, "target_body": None, "details": {},
+        },
+        trust_list_version=w.fed.trust_list.version,
+    )  # fmt: skip
+    with SqlUnitOfWork(sender.engine) as uow:
+        trust = sender.trust.state
+        enqueue(uow.connection, document, keys=sender.keys, trust=trust, now=w.clock.now)
+        uow.commit()
+
+
+def test_an_action_the_protocol_forbids_is_refused_by_the_receiving_node(
+    make_world: WorldFactory,
+) -> None:
+    """A node cannot push a state the rules forbid: the receiver checks the article itself."""
+    w = make_world("rus")
+    request_id = sent_request(w)
+    send_raw(
+        w, w.rus, w.kaz, DocumentType.EXECUTION_REPORT, request_id=request_id, action="execute",
+        text="done",
+    )  # fmt: skip
+    exchange(w)
+    (error,) = processing_errors(w.kaz.engine).values()
+    assert "ProtocolError" in error and "Art. 7" in error
+    assert copy(w.kaz, request_id).state is State.SENT
+
+
+def test_a_node_may_not_act_for_a_body_it_does_not_host(make_world: WorldFactory) -> None:
+    w = make_world("rus")
+    request_id = sent_request(w)
+    # The Kazakh node, claiming to act for the Russian body:
+    send_raw(w, w.kaz, w.rus, DocumentType.ACKNOWLEDGEMENT, request_id=request_id, action="receive")
+    exchange(w)
+    (error,) = processing_errors(w.rus.engine).values()
+    assert "does not host body 'RUS-MVD'" in error and "Art. 4" in error
+    assert copy(w.rus, request_id).state is State.SENT
+
+
+def test_signing_without_a_key_changes_nothing(make_world: WorldFactory) -> None:
+    w = make_world("kaz")
+    request_id = create(w)
+    no_keys = FederatedPeers(w.kaz.keys, w.kaz.trust, {})
+    with SqlUnitOfWork(w.kaz.engine) as uow, pytest.raises(SignatoryKeyMissing, match=r"Art\. 6"):
+        svc.act(uow, request_id, Command(Action.SIGN), "kaz-mvd.head", w.clock.now, no_keys)
+    assert copy(w.kaz, request_id).state is State.DRAFT
+
+
+def test_forwarding_to_a_body_on_another_node_is_refused_and_changes_nothing(
+    make_world: WorldFactory,
+) -> None:
+    w = make_world("rus")
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    sec, kaz, _ = w.fed.entries()
+    elsewhere = w.fed.issue(
+        4,
+        (
+            sec,
+            entry_for(w.fed.kaz, Party.KAZAKHSTAN, ("KAZ-MVD",)),
+            entry_for(w.fed.rus, Party.RUSSIA, ("RUS-MVD",)),
+            entry_for(w.fed.secretariat, Party.RUSSIA, ("RUS-FSB",)),  # FSB on a third node
+        ),
+    )
+    assert kaz.bodies == ("KAZ-MVD",)
+    moved = FederatedPeers(w.rus.keys, lambda: TrustState(current=elsewhere), {})
+    forward = Command(Action.FORWARD, target_body="RUS-FSB")
+    with SqlUnitOfWork(w.rus.engine) as uow, pytest.raises(Unroutable, match="not supported yet"):
+        svc.act(uow, request_id, forward, "rus-mvd.officer", w.clock.now, moved)
+    assert copy(w.rus, request_id).state is State.RECEIVED
+    # Within one node the forwarding goes ahead, and the requesting node is told.
+    act(w, w.rus, request_id, Action.FORWARD, "rus-mvd.officer", target_body="RUS-FSB")
+    exchange(w)
+    assert assert_same(w, request_id, State.FORWARDED).requested_body == "RUS-FSB"
+
+
+def test_a_document_that_keeps_failing_becomes_a_dead_letter(make_world: WorldFactory) -> None:
+    w = make_world("rus")
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    w.deliver(w.rus)
+
+    def broken(ctx: object, item: object) -> object:
+        raise RuntimeError("handler bug")
+
+    handlers = {DocumentType.ACKNOWLEDGEMENT: broken}
+    for _ in range(5):
+        w.clock.advance(minutes=5)
+        process_inbox(w.kaz.engine, w.kaz.trust, now=w.clock.now, handlers=handlers)  # type: ignore[dict-item]
+    (error,) = dead_letters(w.kaz.engine).values()
+    assert error.startswith("dead letter: 5 failures") and "handler bug" in error
+    assert copy(w.kaz, request_id).state is State.SENT
+
+
+def test_a_document_waiting_too_long_for_its_predecessor_is_set_aside(
+    make_world: WorldFactory,
+) -> None:
+    w = make_world("rus")
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    w.clock.advance(minutes=1)
+    act(w, w.rus, request_id, Action.START_EXECUTION, "rus-mvd.officer")
+    first, second = outbox.entries(w.rus.engine, outbox.DeliveryState.PENDING)
+    w.kaz.inbox.accept(second.sealed)  # the acknowledgement is lost for now
+    assert w.kaz.process(w.clock) == []
+    w.clock.advance(seconds=DEFER_LIMIT.total_seconds() + 60)
+    (done,) = w.kaz.process(w.clock)
+    assert done.outcome == "dead_letter"
+    assert "waited too long" in dead_letters(w.kaz.engine)[done.document_id]
+    assert first.document_type == "acknowledgement"
+    assert copy(w.kaz, request_id).state is State.SENT
