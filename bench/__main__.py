@@ -5,8 +5,8 @@ Each figure is given with a baseline measured in the same run on the same machin
 - lifecycle: Ozara's transactions per second against the database's bare floor (one
   one-row INSERT committed per transaction) and against the pure core (no I/O);
 - overdue: the query with the partial index against the same query without it;
-- transport: documents per second between two nodes on loopback against the floor (signing,
-  encryption and one durable write per document), ``bench/transport.py``.
+- transport: documents per second between two nodes on loopback against the floor (all the
+  signing, encryption and durable writes of one delivery), ``bench/transport.py``.
 
 Options: ``--requests N`` (default 100,000), ``--overdue-rows N`` (default 1,000,000),
 ``--transport-documents N`` (default 5,000), ``--transport-concurrency 1,8``,

@@ -6,9 +6,16 @@ End to end, each document is sealed (signed, encrypted) and queued in the sender
 inbox with a signed receipt, and marked ``delivered`` at the sender once the receipt
 verifies. Both nodes are on SQLite files (WAL, synchronous=FULL).
 
-The floor, in the same run: the work a document cannot avoid on the sending side alone:
-``seal`` (Ed25519 signature, HPKE encryption) and a one-row INSERT + COMMIT of the sealed
-bytes into the same kind of SQLite database.
+Two floors, in the same run, each the cryptography and durable writes alone, one document
+after another in one process, with no HTTP, no queue and no query:
+
+* the *path floor*, which the target is measured against: all the signing, encryption and
+  durable writing one delivered document needs — sealing and committing it at the sender,
+  opening it, sealing its receipt and committing both at the receiver, opening the receipt
+  and committing it at the sender (two seals, two opens, three commits);
+* the *sending floor*: ``seal`` and a one-row INSERT + COMMIT at the sender, nothing else.
+  It was the first yardstick; a delivery does four times its cryptography and three times
+  its commits, so even a path with no overhead at all would reach only about a quarter of it.
 """
 
 from __future__ import annotations
@@ -38,12 +45,14 @@ from ozara.documents import (
     TrustState,
     generate_node_keys,
     issue_trust_list,
+    open_sealed,
     seal,
 )
 from ozara.store import db
 from ozara.store.tables import outbox
 from ozara.transport import DeliveryState, DeliveryWorker, HttpxTransport, RetryPolicy, enqueue
 from ozara.transport.nodefiles import write_node
+from ozara.transport.receipts import content_hash, make_receipt, verify_receipt
 
 from .report import pct
 
@@ -67,6 +76,7 @@ class Run:
 class TransportResult:
     documents: int
     floor_per_s: float
+    path_floor_per_s: float
     runs: list[Run] = field(default_factory=list)
     paced: Run | None = None  # at half the best throughput
     unloaded_ms: list[float] = field(default_factory=list)  # one document at a time
@@ -134,6 +144,34 @@ def floor(n: Nodes, engine: Engine, count: int) -> float:
                 text("INSERT INTO bench_sealed (id, sealed) VALUES (:i, :s)"),
                 {"i": str(d.id), "s": blob},
             )
+    return count / (time.perf_counter() - started)
+
+
+def path_floor(n: Nodes, sender: Engine, receiver: Engine, count: int) -> float:
+    """Documents per second for all the cryptography and commits of one delivery."""
+    for engine in (sender, receiver):
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE bench_docs (id TEXT PRIMARY KEY, blob BLOB)"))
+    insert = text("INSERT INTO bench_docs (id, blob) VALUES (:i, :b)")
+    update = text("UPDATE bench_docs SET blob = :b WHERE id = :i")
+    docs = [document(n, i) for i in range(count)]
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for d in docs:
+        blob = seal(d, n.sender, n.receiver.encryption.public)
+        with sender.begin() as conn:
+            conn.execute(insert, {"i": str(d.id), "b": blob})
+        opened = open_sealed(blob, n.receiver, n.trust, now)
+        digest = content_hash(opened)
+        receipt = make_receipt(opened, digest, n.receiver, n.trust, now)
+        with receiver.begin() as conn:
+            conn.execute(insert, {"i": str(d.id), "b": blob + receipt})
+        verify_receipt(
+            receipt, keys=n.sender, trust=n.trust, now=now, recipient=n.receiver.node_id,
+            document_id=d.id, digest=digest,
+        )  # fmt: skip
+        with sender.begin() as conn:
+            conn.execute(update, {"i": str(d.id), "b": receipt})
     return count / (time.perf_counter() - started)
 
 
@@ -266,9 +304,16 @@ def transport_bench(
     port = free_port()
     n = nodes(f"http://127.0.0.1:{port}")
     floor_engine = db.make_engine(f"sqlite:///{tmp}/floor.sqlite3")
-    print("  transport: floor (seal + insert + commit)...", file=sys.stderr, flush=True)
-    result = TransportResult(documents, floor(n, floor_engine, documents))
+    print("  transport: floors...", file=sys.stderr, flush=True)
+    sending = floor(n, floor_engine, documents)
     floor_engine.dispose()
+    floor_sender = db.make_engine(f"sqlite:///{tmp}/floor-sender.sqlite3")
+    floor_receiver = db.make_engine(f"sqlite:///{tmp}/floor-receiver.sqlite3")
+    result = TransportResult(
+        documents, sending, path_floor(n, floor_sender, floor_receiver, documents)
+    )
+    floor_sender.dispose()
+    floor_receiver.dispose()
     write_node(tmp / "receiver", n.receiver, n.trust.current, n.secretariat.signing.public)
     receiver_db = f"sqlite:///{tmp}/receiver.sqlite3"
     db.upgrade(db.make_engine(receiver_db))
@@ -305,12 +350,20 @@ def section(r: TransportResult) -> list[str]:
         "receipt verifies. Both nodes on SQLite files (WAL, synchronous=FULL) on one disk, both "
         "processes on the same cores. A producer queues the documents (as fast as it can, or "
         "at a fixed rate) while the worker sends; latency is from queued (committed) to "
-        "delivered (receipt verified and recorded). Floor in the same run: `seal` and a one-row "
-        "INSERT + COMMIT of the sealed document, per document, nothing else.",
+        "delivered (receipt verified and recorded).",
+        "",
+        "Floors in the same run, each one document after another in one process with no HTTP, "
+        "no queue and no query: the **path floor**, against which the target is measured, is "
+        "all the signing, encryption and durable writing a delivered document needs (seal and "
+        "commit at the sender; open, seal the receipt and commit at the receiver; open the "
+        "receipt and commit at the sender: two seals, two opens, three commits). The **sending "
+        "floor** is `seal` and one INSERT + COMMIT at the sender alone; a delivery does four "
+        "times its cryptography and three times its commits, so it bounds the ratio at about "
+        "a quarter even for a path with no overhead.",
         "",
         "| worker concurrency | offered load | documents | seconds | documents/s | p50 ms | "
-        "p99 ms | ratio to floor |",
-        "|---|---|---|---|---|---|---|---|",
+        "p99 ms | ratio to path floor | ratio to sending floor |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for x in [*r.runs, *([r.paced] if r.paced else [])]:
         offered = "as fast as possible" if x.offered is None else f"{x.offered:,.0f}/s"
@@ -318,19 +371,25 @@ def section(r: TransportResult) -> list[str]:
             f"| {x.concurrency} | {offered} | {x.documents:,} | {x.seconds:,.1f} | "
             f"{x.per_s:,.0f} | {statistics.median(x.latencies_ms):,.1f} | "
             f"{pct(x.latencies_ms, 0.99):,.1f} | "
-            + ("(paced)" if x.offered else f"{x.per_s / r.floor_per_s:.2f}")
+            + (
+                "(paced) | (paced)"
+                if x.offered
+                else f"{x.per_s / r.path_floor_per_s:.2f} | {x.per_s / r.floor_per_s:.2f}"
+            )
             + " |"
         )
     lines += [
         "",
-        f"Floor: {r.floor_per_s:,.0f} documents/s. Under a load the nodes cannot keep up with, "
+        f"Path floor: {r.path_floor_per_s:,.0f} documents/s; sending floor: "
+        f"{r.floor_per_s:,.0f} documents/s. Under a load the nodes cannot keep up with, "
         "latency is mostly time in the queue; the paced run (half the best throughput) and one "
         f"document at a time show the path itself: one at a time ({len(r.unloaded_ms)} "
         f"documents), p50 {statistics.median(r.unloaded_ms):.1f} ms and p99 "
         f"{pct(r.unloaded_ms, 0.99):.1f} ms from seal to verified receipt.",
         "",
-        f"Best throughput relative to the floor: {best.per_s / r.floor_per_s:.0%} (worker "
-        f"concurrency {best.concurrency}; target: at least 30%).",
+        f"Best throughput relative to the path floor: {best.per_s / r.path_floor_per_s:.0%} "
+        f"(worker concurrency {best.concurrency}; target: at least 30%); relative to the "
+        f"sending floor: {best.per_s / r.floor_per_s:.0%}.",
         "",
     ]
     return lines

@@ -78,3 +78,8 @@ def parse_at(value: str | None) -> datetime:
     except (ValueError, OverflowError):
         fail(f"--at: {value!r} is not an ISO 8601 date-time between years 1 and 9998", 2)
     return moment
+
+
+def node_dir_option(help_text: str) -> Any:
+    """``--node-dir`` (or ``OZARA_NODE_DIR``): the node directory ``ozara serve`` reads."""
+    return typer.Option("--node-dir", envvar="OZARA_NODE_DIR", file_okay=False, help=help_text)

@@ -27,6 +27,7 @@ from ozara.cli.common import (
     JsonOpt,
     engine_for,
     fail,
+    node_dir_option,
     parse_at,
     read_json,
     utc_now,
@@ -37,11 +38,20 @@ from ozara.core.actions import Action, State
 from ozara.core.lifecycle import Command
 from ozara.core.parties import Officer, Role
 from ozara.core.rules import ProtocolError
+from ozara.crypto import get_suite
+from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing, Unroutable
+from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.services import node as node_svc
 from ozara.services import requests as svc
 from ozara.services.rules_check import check_document
 from ozara.store.repository import ConcurrentChange, NotFound
 from ozara.store.uow import SqlUnitOfWork
+from ozara.transport.nodefiles import (
+    NodeFilesError,
+    load_node,
+    load_officer_keys,
+    write_officer_key,
+)
 
 app = typer.Typer(
     help="Ozara: requests under the CSTO Protocol on countering IT crime (2014).",
@@ -142,6 +152,28 @@ def officer_add(
     typer.echo(f"Officer {officer_id} added with roles {', '.join(sorted(parsed))}.")
 
 
+@officer_app.command("keygen")
+def officer_keygen(
+    officer_id: Annotated[str, typer.Argument(help="The signatory's officer id.")],
+    node_dir: Annotated[Path, typer.Option("--node-dir", envvar="OZARA_NODE_DIR", file_okay=False)],
+    database: DatabaseOpt = None,
+) -> None:
+    """Create a signatory's signing key in the node directory (Art. 6 para 5)."""
+    with SqlUnitOfWork(engine_for(database)) as uow:
+        officer = uow.registry.officer(officer_id)
+    if not officer.has(Role.SIGNATORY):
+        fail(f"OFFICER_ID: {officer_id} is not a signatory (head of the body or a deputy)", 2)
+    try:
+        suite_id = load_node(node_dir).keys.suite_id
+    except NodeFilesError as exc:
+        fail(f"--node-dir: {exc}", 2)
+    if officer_id in load_officer_keys(node_dir):
+        fail(f"OFFICER_ID: {officer_id} already has a key in {node_dir}", 2)
+    pair = get_suite(suite_id).generate_signing_key_pair()
+    path = write_officer_key(node_dir, officer_id, pair)
+    typer.echo(f"Signing key of {officer_id} written to {path} (fingerprint {pair.fingerprint}).")
+
+
 @officer_app.command("list")
 def officer_list(database: DatabaseOpt = None) -> None:
     """List the node's officers."""
@@ -168,16 +200,43 @@ def request_new(
     typer.echo(rid)
 
 
-def _act(database: str | None, request_id: str, command: Command, actor: str) -> None:
+NodeDirOpt = Annotated[
+    Path | None,
+    node_dir_option(
+        "This node's directory (as for `ozara serve`): the other side's node is sent a "
+        "signed document through the outbox, and signatories sign with their keys there."
+    ),
+]
+
+
+def _peers(node_dir: Path | None, database: str | None) -> FederatedPeers | None:
+    if node_dir is None:
+        return None
+    try:
+        config = load_node(node_dir)
+    except NodeFilesError as exc:
+        fail(f"--node-dir: {exc}", 2)
+    state = load_trust_state(engine_for(database), config.trust, config.secretariat_key)
+    return FederatedPeers(
+        config.keys, TrustHolder(state, config.secretariat_key), config.officer_keys
+    )
+
+
+def _act(
+    database: str | None, request_id: str, command: Command, actor: str, node_dir: Path | None
+) -> None:
+    peers = _peers(node_dir, database)
     with SqlUnitOfWork(engine_for(database)) as uow:
-        request = svc.act(uow, request_id, command, actor, utc_now())
+        request = svc.act(uow, request_id, command, actor, utc_now(), peers)
     typer.echo(f"{request.id}: {command.action.value} → {request.state.value}")
 
 
 @request_app.command("sign")
-def request_sign(request_id: str, actor: AsOpt, database: DatabaseOpt = None) -> None:
+def request_sign(
+    request_id: str, actor: AsOpt, database: DatabaseOpt = None, node_dir: NodeDirOpt = None
+) -> None:
     """Sign a draft (head of the body or a deputy, Art. 6 para 5)."""
-    _act(database, request_id, Command(Action.SIGN), actor)
+    _act(database, request_id, Command(Action.SIGN), actor, node_dir)
 
 
 @request_app.command("send")
@@ -188,9 +247,11 @@ def request_send(
         bool, typer.Option(help="Send an urgent request before its written form (Art. 6 para 4).")
     ] = False,
     database: DatabaseOpt = None,
+    node_dir: NodeDirOpt = None,
 ) -> None:
     """Send a signed request (Art. 6 para 3), or an urgent one unsigned (Art. 6 para 4)."""
-    _act(database, request_id, Command(Action.SEND_URGENT if urgent else Action.SEND), actor)
+    command = Command(Action.SEND_URGENT if urgent else Action.SEND)
+    _act(database, request_id, command, actor, node_dir)
 
 
 @request_app.command("act")
@@ -202,6 +263,7 @@ def request_act(
     partial: Annotated[bool, typer.Option(help="Partial refusal or partial results.")] = False,
     to: Annotated[str | None, typer.Option("--to", help="Body to forward to.")] = None,
     database: DatabaseOpt = None,
+    node_dir: NodeDirOpt = None,
 ) -> None:
     """Take any lifecycle action on a request."""
     try:
@@ -210,7 +272,8 @@ def request_act(
         fail(
             f"ACTION: {action!r} is not an action; one of: {', '.join(a.value for a in Action)}", 2
         )
-    _act(database, request_id, Command(parsed, text=text, partial=partial, target_body=to), actor)
+    command = Command(parsed, text=text, partial=partial, target_body=to)
+    _act(database, request_id, command, actor, node_dir)
 
 
 @request_app.command("show")
@@ -368,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
     except NotFound as e:
         typer.echo(f"Not found: {e}", err=True)
         return 4
+    except (Unroutable, SignatoryKeyMissing) as e:
+        typer.echo(f"Not sent: {e}", err=True)
+        return 7
     except ConcurrentChange as e:
         typer.echo(f"Request {e} was changed by someone else meanwhile; try again.", err=True)
         return 5

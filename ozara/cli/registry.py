@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from ozara.cli.common import AsOpt, DatabaseOpt, engine_for, fail, utc_now
+from ozara.cli.common import AsOpt, DatabaseOpt, engine_for, fail, node_dir_option, utc_now
 from ozara.core.parties import CompetentBody, Party
 from ozara.core.treaty import NotificationKind, TreatyNotification
 from ozara.federation import Broadcast, broadcast_designation, broadcast_treaty_notification
@@ -19,11 +19,8 @@ from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
 
 NodeDirOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--node-dir",
-        envvar="OZARA_NODE_DIR",
-        file_okay=False,
-        help="On the Secretariat's node: also send the change to every Party node (Art. 4).",
+    node_dir_option(
+        "On the Secretariat's node: also send the change to every Party node (Art. 4)."
     ),
 ]
 

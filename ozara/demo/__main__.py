@@ -1,7 +1,9 @@
-"""``make demo``: a fresh node database, the scenario, its timeline; then serve it.
+"""``make demo``: seven fresh nodes on localhost, the scenario across them, its timeline.
 
-With ``OZARA_DEMO_EXIT=1`` it exits after printing. Otherwise it serves the timeline
-at http://127.0.0.1:8700/ (``OZARA_DEMO_PORT``) until Ctrl-C.
+With ``OZARA_DEMO_EXIT=1`` it exits after printing. Otherwise the nodes keep serving their
+APIs (ports 8701–8707 when free) and the timeline is served at http://127.0.0.1:8700/
+(``OZARA_DEMO_PORT``) until Ctrl-C. The node directories are under ``var/federation``
+(``OZARA_DEMO_DIR``).
 """
 
 from __future__ import annotations
@@ -11,24 +13,25 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ozara.demo.scenario import report, run
-from ozara.store.db import make_engine
+from ozara.demo.federation import running_federation
+from ozara.demo.scenario import START, report, run
 
 
 def main() -> int:
-    path = Path(os.environ.get("OZARA_DEMO_DB", "var/demo.sqlite3"))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    engine = make_engine(f"sqlite:///{path}")
-    text = report(run(engine))
-    print(text)
-    print(
-        f"\nDatabase: {path} — try: OZARA_DATABASE_URL=sqlite:///{path} "
-        ".venv/bin/ozara request list --as kaz-mvd.officer"
-    )
-    if os.environ.get("OZARA_DEMO_EXIT") == "1":
-        return 0
-    return serve(text, int(os.environ.get("OZARA_DEMO_PORT", "8700")))
+    root = Path(os.environ.get("OZARA_DEMO_DIR", "var/federation"))
+    port = int(os.environ.get("OZARA_DEMO_PORT", "8700"))
+    print("Starting seven nodes on localhost...", flush=True)
+    with running_federation(root, START, port) as fed:
+        text = report(run(fed))
+        print(text)
+        kaz = fed.nodes["KAZ-NODE"].directory / "node.sqlite3"
+        print(
+            f"\nNode directories: {root}/<node>/ — try: OZARA_DATABASE_URL=sqlite:///{kaz} "
+            ".venv/bin/ozara request list --as kaz-mvd.officer"
+        )
+        if os.environ.get("OZARA_DEMO_EXIT") == "1":
+            return 0
+        return serve(text, port)
 
 
 def serve(text: str, port: int) -> int:

@@ -1,7 +1,9 @@
 """The demo scenario: requests between the six Parties through every branch of Art. 6–9.
 
-It runs on a simulated clock (deadlines are days long) against a fresh node database,
-through the same services the CLI uses, and returns a printable timeline.
+It runs on the seven-node federation of ``federation.py`` (a simulated clock: deadlines
+are days long), each action taken on the node of the officer's body through the same
+services the CLI uses; every document it causes is delivered over HTTP and applied on the
+other side before the next step. It returns a printable timeline.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from ozara.cli import render
 from ozara.core.lifecycle import Action, Command
+from ozara.core.parties import CompetentBody, Party
 from ozara.core.rules import ProtocolError
+from ozara.demo.federation import Federation, Node
+from ozara.federation import broadcast_designation
+from ozara.seed import officers_for
 from ozara.services import requests as svc
-from ozara.services.node import demo_officers, init_node
+from ozara.services.node import add_officer
+from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
 
 START = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
@@ -55,10 +60,17 @@ def _doc(
 
 @dataclass
 class Demo:
-    engine: Engine
-    now: datetime = START
+    fed: Federation
     lines: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+
+    @property
+    def now(self) -> datetime:
+        return self.fed.clock.now
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self.fed.clock.now = value
 
     def say(self, text: str) -> None:
         self.lines.append(text)
@@ -66,49 +78,59 @@ class Demo:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    def node(self, who: str) -> Node:
+        return self.fed.node_of(who.split(".", maxsplit=1)[0].upper())
+
     def create(self, who: str, document: dict[str, Any], title: str) -> str:
-        with SqlUnitOfWork(self.engine) as uow:
+        with SqlUnitOfWork(self.node(who).engine) as uow:
             rid = svc.create_request(uow, document, who, self.now)
         self.requests.append(rid)
         self.say(f"\n== {rid}: {title}")
-        self._line(rid, who, "request:created", "Art. 6 para 1")
+        self._line(who, "request:created", "Art. 6 para 1")
         return rid
 
     def act(self, rid: str, who: str, action: Action, **kw: Any) -> None:
-        with SqlUnitOfWork(self.engine) as uow:
-            svc.act(uow, rid, Command(action, **kw), who, self.now)
-            events = uow.events.for_request(rid)
-        last = events[-1]
-        text = kw.get("text")
-        self._line(rid, who, last.name, ", ".join(last.articles), text)
+        node = self.node(who)
+        with SqlUnitOfWork(node.engine) as uow:
+            svc.act(uow, rid, Command(action, **kw), who, self.now, node.peers)
+            last = uow.events.for_request(rid)[-1]
+        self._line(who, last.name, ", ".join(last.articles), kw.get("text"))
+        self.show_hops()
+
+    def show_hops(self) -> None:
+        for hop in self.fed.pump():
+            self.say(
+                f"{'':<39}⇢ {hop.type} {hop.sender} → {hop.recipient}: {hop.delivery}"
+                f"{', receipt verified' if hop.delivery == 'delivered' else ''}; {hop.processing}"
+            )
 
     def attempt(self, rid: str, who: str, action: Action, **kw: Any) -> None:
         """An action the Protocol forbids: show the refusal, with its article."""
         try:
             self.act(rid, who, action, **kw)
         except ProtocolError as e:
-            for v in e.violations:
-                self.say(
-                    f"   {self._stamp(who)}  REFUSED {action.value} by {who}: "
-                    f"{v.message} ({v.article})"
-                )
+            self.refused(who, action.value, e)
         else:  # pragma: no cover - the scenario is built so that this cannot happen
             raise AssertionError(f"{action} by {who} should have been refused")
 
+    def refused(self, who: str, what: str, error: ProtocolError) -> None:
+        for v in error.violations:
+            self.say(f"   {self._stamp(who)}  REFUSED {what} by {who}: {v.message} ({v.article})")
+
     def _stamp(self, who: str) -> str:
         body_id = who.split(".", maxsplit=1)[0].upper()
-        with SqlUnitOfWork(self.engine) as uow:
+        with SqlUnitOfWork(self.node(who).engine) as uow:
             zone = render.zone_of(uow.registry.registry(), body_id)
         return f"{render.local(self.now, zone):<33}"
 
-    def _line(self, rid: str, who: str, name: str, articles: str, text: str | None = None) -> None:
+    def _line(self, who: str, name: str, articles: str, text: str | None = None) -> None:
         suffix = f" — {text}" if text else ""
         self.say(f"   {self._stamp(who)}  {name:<28} {who:<20} [{articles}]{suffix}")
 
 
-def run(engine: Engine) -> Demo:
-    init_node(engine, START - timedelta(days=1), demo_officers())
-    d = Demo(engine)
+def run(fed: Federation) -> Demo:
+    """Play the scenario on the running federation (its clock starts at ``START``)."""
+    d = Demo(fed)
 
     # 1. Kazakhstan → Russia; the MVD forwards to the FSB (Art. 7 para 4), which asks
     #    for more information (para 5) and executes in full (para 7).
@@ -313,30 +335,102 @@ def run(engine: Engine) -> Demo:
     d.attempt(r7, "rus-mvd.officer", Action.FORWARD, target_body="KAZ-MVD")
     d.attempt(r7, "blr-mvd.officer", Action.START_EXECUTION)
 
+    # 8. The Secretariat designates a new Kyrgyz body (Art. 4) and broadcasts it to every
+    #    Party's node; requests can be addressed to it from that moment, not before.
+    d.now = START + timedelta(days=21)
+    designate_and_use(d)
+
     # The end of the story: a month after it began.
     d.now = START + timedelta(days=31)
     return d
 
 
+GKNB = CompetentBody(
+    "KGZ-GKNB",
+    Party.KYRGYZSTAN,
+    "Государственный комитет национальной безопасности Кыргызской Республики",
+    "State Committee for National Security of the Kyrgyz Republic",
+    "Asia/Bishkek",
+    START + timedelta(days=21, hours=2),
+)
+
+
+def designate_and_use(d: Demo) -> None:
+    document = _doc(
+        "TJK-MVD",
+        "KGZ-GKNB",
+        "Установить организаторов незаконного майнинга",
+        "ст. 304 УК Республики Таджикистан",
+    )
+    d.say("\n== KGZ-GKNB: a new competent body, designated through the Secretariat (Art. 4)")
+    try:
+        d.create("tjk-mvd.officer", document, "refused: not designated yet")
+    except ProtocolError as e:
+        d.refused("tjk-mvd.officer", "a request to KGZ-GKNB", e)
+    d.advance(hours=2)
+    sec = d.fed.nodes["CSTO-SEC"]
+    with SqlUnitOfWork(sec.engine) as uow:
+        broadcast_designation(
+            uow, GKNB, "csto.secretariat", d.now, keys=sec.keys, trust=sec.trust.state
+        )
+    stamp = f"{d.now:%Y-%m-%d %H:%M} UTC"
+    d.say(f"   {stamp:<33}  {'registry:designated':<28} {'csto.secretariat':<20} [Art. 4]")
+    d.show_hops()
+    kgz = d.fed.nodes["KGZ-NODE"]
+    for officer in officers_for(GKNB):
+        add_officer(kgz.engine, officer, d.now, by="kgz-node.admin")
+    d.advance(hours=1)
+    rid = d.create("tjk-mvd.officer", document, "Tajikistan asks the newly designated body")
+    d.act(rid, "tjk-mvd.head", Action.SIGN)
+    d.act(rid, "tjk-mvd.officer", Action.SEND)
+    d.advance(hours=5)
+    d.act(rid, "kgz-gknb.officer", Action.RECEIVE)
+
+
 def report(d: Demo) -> str:
-    """The timeline, each request's deadlines, and what is due or overdue at the end."""
+    """The timeline, each node's deadlines, both copies of each request, the documents."""
+    fed = d.fed
     out = [
-        "Ozara demo — a node holding the registry of the six Parties (Art. 4)",
+        "Ozara demo — seven nodes on localhost, each with its own database and keys:",
+        *(
+            f"   {n.node_id:<9} {n.url:<24} {n.party.value if n.party else 'CSTO':<5} "
+            f"{', '.join(n.bodies) or '(the Secretariat: registry and trust list)'}"
+            for n in fed.nodes.values()
+        ),
         f"Simulated clock from {START:%Y-%m-%d %H:%M} UTC to {d.now:%Y-%m-%d %H:%M} UTC;",
-        "each line shows the local time of the body acting.",
+        "each line shows the local time of the body acting, and under it (⇢) every document",
+        "the action sent: from which node to which, its delivery, and what the receiver did.",
         *d.lines,
         "",
         f"== Deadlines on {d.now:%Y-%m-%d %H:%M} UTC, by the body that must act, local time",
     ]
-    with SqlUnitOfWork(d.engine) as uow:
-        out.append(render.due_text(svc.deadlines(uow, d.now, soon=timedelta(days=40))))
-        out.append("")
-        out.append("== Final state of each request")
-        for rid in d.requests:
-            r = uow.requests.get(rid)
-            out.append(f"   {rid:<24} {r.state.value:<14} outcome: {r.outcome or '-'}")
-        out.append("")
-        out.append("== One request in full (ozara request show)")
+    for node in fed.nodes.values():
+        with SqlUnitOfWork(node.engine) as uow:
+            due = svc.deadlines(uow, d.now, soon=timedelta(days=40))
+        mine = [item for item in due if item.body_id in node.bodies]
+        if mine:
+            out.append(render.due_text(mine))
+    out += ["", "== Each request on both nodes (state, version)"]
+    for rid in d.requests:
+        copies = []
+        for node in fed.nodes.values():
+            with SqlUnitOfWork(node.engine) as uow:
+                try:
+                    r = uow.requests.get(rid)
+                except NotFound:
+                    continue
+            copies.append(f"{node.node_id} {r.state.value} v{r.version}")
+        out.append(f"   {rid:<24} " + "  =  ".join(copies))
+    delivered = sum(h.delivery == "delivered" for h in fed.hops)
+    applied = sum(h.processing.startswith(("applied", "unchanged")) for h in fed.hops)
+    out += [
+        "",
+        f"== Documents: {len(fed.hops)} sent, {delivered} delivered with a verified receipt, "
+        f"{applied} applied by their recipient",
+        "",
+        "== One request in full, as the Kazakh node holds it (ozara request show)",
+    ]
+    with SqlUnitOfWork(fed.nodes["KAZ-NODE"].engine) as uow:
         view = svc.show(uow, d.requests[0], "kaz-mvd.officer", d.now)
     out.append(render.request_text(view, d.now))
     return "\n".join(out)

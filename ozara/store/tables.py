@@ -217,6 +217,9 @@ outbox = Table(
     _instant("created_at", nullable=False),
     _instant("delivered_at"),
     Column("receipt", LargeBinary),  # the recipient's signed receipt, sealed to this node
+    #: The document before sealing (no attachments), so that the worker can seal it again
+    #: under a newer trust list than the one it was queued under (ozara/transport/worker.py).
+    Column("document", JSON),
     CheckConstraint("state IN ('pending', 'delivered', 'failed')", name="state"),
     # The worker's query: pending rows by due time; finished rows are not indexed.
     Index(

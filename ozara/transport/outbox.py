@@ -6,6 +6,10 @@ recipient's key from the trust list) and inserts one ``pending`` row; it never c
 ``DeliveryWorker`` (``worker.py``) takes the rows from there. Each row ends ``delivered``
 (the recipient's receipt verified and kept) or ``failed`` (the retry budget spent, or refused
 for good), and ``failed()`` lists the latter for an alert and the user interface.
+
+A row keeps its document unsealed too (unless it has attachments): when this node adopts a
+newer trust list while the row is pending, the worker seals it again under that list
+(``worker.py``), so a recipient that moved on does not refuse it for good.
 """
 
 from __future__ import annotations
@@ -93,6 +97,8 @@ def enqueue(
         "created_at": now,
         "delivered_at": None,
         "receipt": None,
+        # Attachments' contents are not kept twice: such a document cannot be resealed.
+        "document": None if document.attachments else document.to_json(),
     }
     conn.execute(insert(outbox).values(**values))
     return OutboxEntry.from_row(values)

@@ -10,8 +10,8 @@ the same attempt; the send itself runs outside any transaction. Then:
 * a refusal the recipient cannot get over by itself (malformed, bad signature, a key expired,
   too large...): ``failed`` at once, with the reason;
 * anything else (no connection, a timeout, 5xx, a receipt that does not verify, a recipient
-  whose trust list is behind ours): retried after a delay with exponential backoff and full
-  jitter, ``uniform(0, min(cap, base * 2 ** (attempts - 1)))``; ``failed`` once
+  whose trust list is behind ours or ahead of ours): retried after a delay with exponential
+  backoff and full jitter, ``uniform(0, min(cap, base * 2 ** (attempts - 1)))``; ``failed`` once
   ``max_attempts`` sends have been made.
 
 With ``concurrency`` above 1, a pass goes ``concurrency`` rows at a time: they are claimed in
@@ -19,6 +19,11 @@ one transaction, sent at once by as many threads, and their outcomes recorded in
 transaction, so the sender's database commits twice per group instead of twice per row.
 The claim still decides who sends a row, as between two workers. The transport must be
 thread-safe (``HttpxTransport`` is).
+
+Trust-list changes: a row queued under an older trust list than the one this node holds now
+is sealed again under the current list before it is sent (same document id, a new content
+hash and signature), as the recipient refuses a document sealed under a list it has
+superseded. A recipient ahead of us is retried until our node adopts that list too.
 
 The clock and the random source are injected: the tests give a hand-moved clock and a seeded
 ``random.Random``.
@@ -32,19 +37,26 @@ import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ozara.documents import NodeKeys, RejectReason, TrustState
+from ozara.documents import NodeKeys, RejectReason, TrustState, seal
+from ozara.documents.model import parse_envelope
 from ozara.store.tables import outbox
 
 from .http import Response, Transport, TransportError
 from .outbox import DeliveryState
-from .receipts import ReceiptInvalid, UnknownRecipient, recipient_entry, verify_receipt
+from .receipts import (
+    ReceiptInvalid,
+    UnknownRecipient,
+    content_hash,
+    recipient_entry,
+    verify_receipt,
+)
 
 #: Refusals that may pass once the recipient holds our newer trust list: worth retrying.
 RETRYABLE_REASONS = frozenset(
@@ -52,6 +64,8 @@ RETRYABLE_REASONS = frozenset(
         RejectReason.UNKNOWN_SENDER,
         RejectReason.SENDER_NOT_ON_TRUST_LIST,
         RejectReason.UNKNOWN_SIGNING_KEY,
+        # Ours is older than the recipient's: once we adopt the new one, the row is resealed.
+        RejectReason.SUPERSEDED_TRUST_LIST,
     }
 )
 _PENDING = DeliveryState.PENDING.value
@@ -177,12 +191,17 @@ class DeliveryWorker:
                         outbox.c.attempts == attempts,
                     )
                     .values(attempts=attempts + 1, next_attempt_at=now + self.policy.lease)
-                    .returning(outbox.c.recipient, outbox.c.sealed, outbox.c.content_sha256)
+                    .returning(
+                        outbox.c.recipient,
+                        outbox.c.sealed,
+                        outbox.c.content_sha256,
+                        outbox.c.document,
+                    )
                 ).first()
                 if claimed is not None:  # else another worker took it
-                    recipient, sealed, digest = claimed
+                    recipient, sealed, digest, document = claimed
                     claims.append(
-                        _Claim(UUID(document_id), attempts + 1, recipient, sealed, digest)
+                        _Claim(UUID(document_id), attempts + 1, recipient, sealed, digest, document)
                     )
         return claims
 
@@ -194,11 +213,14 @@ class DeliveryWorker:
     def _attempt(self, claim: _Claim) -> tuple[Outcome, dict[str, object]]:
         """Send the claimed row; what became of it, and the values to record."""
         trust = self.trust()
+        resealed: dict[str, object] = {}
         try:
+            claim, resealed = self._reseal_if_behind(claim, trust)
             endpoint = recipient_entry(trust, claim.recipient, self.clock()).endpoint
             response = self.transport.post(endpoint, claim.sealed)
         except (TransportError, UnknownRecipient) as exc:
-            return self._retry(claim, str(exc))
+            outcome, values = self._retry(claim, str(exc))
+            return outcome, {**resealed, **values}
         if response.status == 200:
             try:
                 verify_receipt(
@@ -211,16 +233,40 @@ class DeliveryWorker:
                     digest=claim.digest,
                 )
             except ReceiptInvalid as exc:
-                return self._retry(claim, str(exc))
-            values: dict[str, object] = {
+                outcome, values = self._retry(claim, str(exc))
+                return outcome, {**resealed, **values}
+            delivered: dict[str, object] = {
+                **resealed,
                 "state": DeliveryState.DELIVERED.value,
                 "delivered_at": self.clock(),
                 "receipt": response.body,
                 "last_error": None,
             }
-            return Outcome(claim.document_id, DeliveryState.DELIVERED), values
+            return Outcome(claim.document_id, DeliveryState.DELIVERED), delivered
         error, permanent = _refusal(response)
-        return self._fail(claim, error) if permanent else self._retry(claim, error)
+        outcome, values = self._fail(claim, error) if permanent else self._retry(claim, error)
+        return outcome, {**resealed, **values}
+
+    def _reseal_if_behind(
+        self, claim: _Claim, trust: TrustState
+    ) -> tuple[_Claim, dict[str, object]]:
+        """The claim sealed under the current trust list, and the row's new values, if the
+        row was queued under an older one (and kept its document); else as it is."""
+        stored = claim.document
+        if not isinstance(stored, dict):
+            return claim, {}
+        version = stored.get("trust_list_version")
+        if not isinstance(version, int) or version >= trust.current.version:
+            return claim, {}
+        document = replace(
+            parse_envelope(stored).document, trust_list_version=trust.current.version
+        )
+        entry = recipient_entry(trust, claim.recipient, self.clock())
+        sealed = seal(document, self.keys, entry.encryption_key, recipient_suite=entry.suite)
+        digest = content_hash(document)
+        _log.info("outbox: %s resealed under trust list %s", claim.document_id, version)
+        new = replace(claim, sealed=sealed, digest=digest, document=document.to_json())
+        return new, {"sealed": sealed, "content_sha256": digest, "document": new.document}
 
     def _retry(self, claim: _Claim, error: str) -> tuple[Outcome, dict[str, object]]:
         if claim.attempts >= self.policy.max_attempts:
@@ -257,6 +303,7 @@ class _Claim:
     recipient: str
     sealed: bytes
     digest: str
+    document: object = None  # the unsealed envelope, when kept
 
 
 def _refusal(response: Response) -> tuple[str, bool]:
@@ -266,7 +313,8 @@ def _refusal(response: Response) -> tuple[str, bool]:
     try:
         payload = json.loads(response.body)
         if isinstance(payload, dict):
-            reason = str(payload.get("reason"))
+            found = payload.get("reason")
+            reason = None if found is None else str(found)
             detail = str(payload.get("detail", ""))
     except (ValueError, UnicodeDecodeError):
         detail = response.body[:200].decode("utf-8", "replace")

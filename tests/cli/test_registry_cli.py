@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -9,6 +10,7 @@ from sqlalchemy import create_engine, text
 from ozara.transport.nodefiles import write_node
 from tests.cli.test_cli import fails, ok, run_cli
 from tests.documents.federation import build_federation
+from tests.services.test_request_services import document as request_document
 
 
 def test_treaty_and_registry_commands(tmp_path: Path) -> None:
@@ -68,3 +70,29 @@ def test_on_the_secretariat_node_a_designation_is_sent_to_every_party_node(
              "--timezone", "Asia/Almaty", "--as", "csto.secretariat",
              "--node-dir", no_dir)  # fmt: skip
     fails(run_cli(url, tmp_path, *again), 2, "--node-dir")
+
+
+def test_on_a_party_node_a_signed_request_goes_to_the_requested_node(tmp_path: Path) -> None:
+    """`officer keygen`, then `request sign/send --node-dir`: the request is queued, signed."""
+    fed = build_federation()
+    node_dir = tmp_path / "kaz"
+    write_node(node_dir, fed.kaz, fed.trust_list, fed.secretariat.signing.public)
+    url = f"sqlite:///{tmp_path / 'node.sqlite3'}"
+    ok(run_cli(url, tmp_path, "init", "--demo-officers"))
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(request_document()), encoding="utf-8")
+    rid = ok(run_cli(url, tmp_path, "request", "new", str(request), "--as", "kaz-mvd.officer"))
+    rid_text = rid.out.strip()
+    where = ("--node-dir", str(node_dir))
+    sign = ("request", "sign", rid_text, "--as", "kaz-mvd.head", *where)
+    fails(run_cli(url, tmp_path, *sign), 7, "no signing key")  # nothing changed:
+    fails(run_cli(url, tmp_path, "officer", "keygen", "kaz-mvd.officer", *where), 2, "signatory")
+    ok(run_cli(url, tmp_path, "officer", "keygen", "kaz-mvd.head", *where))
+    assert (node_dir / "officers" / "kaz-mvd.head.json").stat().st_mode & 0o077 == 0
+    ok(run_cli(url, tmp_path, *sign))
+    ok(run_cli(url, tmp_path, "request", "send", rid_text, "--as", "kaz-mvd.officer", *where))
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT recipient, document_type FROM outbox")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(fed.rus.node_id, "request")]

@@ -1,19 +1,32 @@
-"""`make demo` runs the scenario end to end and exits 0 with OZARA_DEMO_EXIT=1."""
+"""`make demo` runs the scenario across seven nodes and exits 0 with OZARA_DEMO_EXIT=1."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
-def test_demo_runs_every_branch_and_exits(tmp_path: Path) -> None:
-    env = {**os.environ, "OZARA_DEMO_EXIT": "1", "OZARA_DEMO_DB": str(tmp_path / "demo.sqlite3")}
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One run of ``make demo``'s program, shared by the tests of this module."""
+    root = tmp_path_factory.mktemp("demo") / "fed"
+    env = {**os.environ, "OZARA_DEMO_EXIT": "1", "OZARA_DEMO_DIR": str(root)}
     done = subprocess.run(
         [sys.executable, "-m", "ozara.demo"], env=env, capture_output=True, text=True,
         timeout=120, check=False,
     )  # fmt: skip
+    return done, root
+
+
+def test_demo_runs_every_branch_and_exits(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    done, _ = demo
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for event in (
@@ -31,3 +44,33 @@ def test_demo_runs_every_branch_and_exits(tmp_path: Path) -> None:
     assert "REFUSED sign by kaz-mvd.officer" in out and "(Art. 6 para 5)" in out
     assert "REFUSED send by kaz-mvd.officer" in out and "(Art. 6 para 3)" in out
     assert "Traceback" not in out + done.stderr
+
+
+def test_the_demo_runs_across_seven_nodes_over_http(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    done, root = demo
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    nodes = re.findall(r"^   ([A-Z]+-(?:NODE|SEC))\s+(http://127\.0\.0\.1:\d+)", out, re.M)
+    assert len(nodes) == 7 and len({url for _, url in nodes}) == 7
+    for node, _ in nodes:
+        assert (root / node / "node.sqlite3").exists()
+        assert (root / node / "keys.json").stat().st_mode & 0o077 == 0
+    # The Kazakh request crosses to the Russian node and every answer comes back.
+    assert "⇢ request KAZ-NODE → RUS-NODE: delivered, receipt verified; applied" in out
+    assert "⇢ execution_report RUS-NODE → KAZ-NODE: delivered, receipt verified; applied" in out
+    assert "⇢ refusal BLR-NODE → ARM-NODE: delivered" in out
+    # The designation reaches all six Party nodes; before it, the body is refused (Art. 4).
+    assert out.count("⇢ designation_notice CSTO-SEC → ") == 6
+    assert "REFUSED a request to KGZ-GKNB" in out
+    # Both copies of every request end in the same state at the same version.
+    copies = re.findall(r"^   (\S+-\d{5})\s+(\S+) (\w+) v(\d+)  =  (\S+) (\w+) v(\d+)$", out, re.M)
+    assert len(copies) == 8
+    for _, node_a, state_a, v_a, node_b, state_b, v_b in copies:
+        assert node_a != node_b and (state_a, v_a) == (state_b, v_b)
+    sent, delivered, applied = map(
+        int,
+        re.search(r"Documents: (\d+) sent, (\d+) delivered.*?(\d+) applied", out).groups(),  # type: ignore[union-attr]
+    )
+    assert sent == delivered == applied > 40

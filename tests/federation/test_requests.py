@@ -185,6 +185,7 @@ def send_raw(
     sender: Node,
     recipient: Node,
     doc_type: DocumentType,
+    *,
     request_id: str,
     action: str,
     text: str = "",
@@ -306,3 +307,29 @@ def test_a_document_waiting_too_long_for_its_predecessor_is_set_aside(
     assert "waited too long" in dead_letters(w.kaz.engine)[done.document_id]
     assert first.document_type == "acknowledgement"
     assert copy(w.kaz, request_id).state is State.SENT
+
+
+def test_a_document_queued_before_a_new_trust_list_is_resealed_and_delivered(
+    make_world: WorldFactory,
+) -> None:
+    """The recipient adopts list 4 first: it refuses the row sealed under 3 (superseded);
+    once the sender adopts 4 as well, the worker seals the row again and it goes through."""
+    w = make_world("rus")
+    request_id = create(w)
+    act(w, w.kaz, request_id, Action.SIGN, "kaz-mvd.head")
+    act(w, w.kaz, request_id, Action.SEND, "kaz-mvd.officer")
+    (queued,) = outbox.entries(w.kaz.engine)
+    newer = TrustState(current=w.fed.issue(4, w.fed.entries()))
+    w.rus.trust.adopt(newer)
+    w.kaz.worker.run_once()
+    refused = outbox.get(w.kaz.engine, queued.document_id)
+    assert refused is not None and refused.state is outbox.DeliveryState.PENDING
+    assert "superseded_trust_list" in (refused.last_error or "")
+    w.kaz.trust.adopt(newer)
+    w.clock.advance(minutes=5)
+    w.kaz.worker.run_once()
+    delivered = outbox.get(w.kaz.engine, queued.document_id)
+    assert delivered is not None and delivered.state is outbox.DeliveryState.DELIVERED
+    assert delivered.sealed != queued.sealed and delivered.content_sha256 != queued.content_sha256
+    w.process_all()
+    assert copy(w.rus, request_id).state is State.SENT

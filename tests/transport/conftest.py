@@ -7,8 +7,6 @@ PostgreSQL); the other node in a SQLite file of its own.
 from __future__ import annotations
 
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, Table, func, select
 
+from ozara.api.threaded import running
 from ozara.documents import Document, DocumentRejected, DocumentType
 from ozara.store import db
 from ozara.store.tables import inbox, outbox, rejections
@@ -111,21 +110,3 @@ def serving(app: FastAPI, port: int | None = None) -> Iterator[str]:
     )
     with running(config):
         yield f"http://127.0.0.1:{port}"
-
-
-@contextmanager
-def running(config: uvicorn.Config) -> Iterator[None]:
-    """Run a uvicorn server in a thread until the block ends."""
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

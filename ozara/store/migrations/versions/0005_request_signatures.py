@@ -1,4 +1,5 @@
-"""Officer signatures of requests between nodes; the inbox processor's attempts and retry time
+"""Officer signatures of requests between nodes; the inbox processor's attempts and retry time;
+the outbox keeps the unsealed document for resealing
 
 Revision ID: 0005
 Revises: 0004
@@ -36,9 +37,13 @@ def upgrade() -> None:
             sa.Column("processing_attempts", sa.Integer(), server_default="0", nullable=False)
         )
         batch_op.add_column(sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("document", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("document")
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.drop_column("retry_at")
         batch_op.drop_column("processing_attempts")
