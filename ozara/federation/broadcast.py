@@ -132,7 +132,11 @@ def broadcast_trust_list(
     """Adopt a newly issued list on the Secretariat node and send it to every Party node on it.
 
     The documents are sealed under the new list (its version, its endpoints and keys), so a
-    node it adds receives it too. The holder takes the new list once the transaction commits.
+    node it adds receives it too, followed by a snapshot of the registry and of the treaty
+    notifications (one ``designation_notice`` per body, one ``treaty_notification`` each):
+    a node that joins, or comes back, learns what was decided while it was not listed
+    (Art. 4, 16). Applying them is idempotent. The holder takes the new list once the
+    transaction commits.
     """
     now = require_utc(now)
     _check_node(keys, holder.state)
@@ -150,9 +154,47 @@ def broadcast_trust_list(
         actor_id=actor_id, now=now, keys=keys, trust=new_state, object_type="trust_list",
         object_id=str(trust_list.version),
     )  # fmt: skip
+    reachable, _ = party_nodes(new_state.current, now)
+    for node_id in sorted(set(reachable) - holder.state.current.node_ids()):
+        _send_snapshot(uow, node_id, actor_id=actor_id, now=now, keys=keys, trust=new_state)
     uow.commit()
     holder.adopt(new_state)
     return Broadcast(Change.ADDED, *sent)
+
+
+def _send_snapshot(
+    uow: SqlUnitOfWork,
+    node_id: str,
+    *,
+    actor_id: str,
+    now: datetime,
+    keys: NodeKeys,
+    trust: TrustState,
+) -> None:
+    """Queue the whole registry and every treaty notification to a newly listed node."""
+    bodies: list[JSONObject] = [
+        designation_body(b) for b in sorted(uow.registry.registry().bodies.values(), key=_id)
+    ]
+    notifications = [notification_body(n) for n in uow.registry.notifications()]
+    kinds = [DocumentType.DESIGNATION_NOTICE] * len(bodies) + [
+        DocumentType.TREATY_NOTIFICATION
+    ] * len(notifications)
+    for doc_type, body in zip(kinds, [*bodies, *notifications], strict=True):
+        document = Document(
+            id=uuid.uuid4(), type=doc_type, sender=keys.node_id, recipient=node_id,
+            created_at=now, body=body, trust_list_version=trust.current.version,
+        )  # fmt: skip
+        enqueue(uow.connection, document, keys=keys, trust=trust, now=now)
+    uow.audit.record(
+        now, actor_id=actor_id, body_id=None, action="federation:snapshot", object_type="node",
+        object_id=node_id,
+        details={"bodies": len(bodies), "notifications": len(notifications),
+                 "trust_list_version": trust.current.version},
+    )  # fmt: skip
+
+
+def _id(body: CompetentBody) -> str:
+    return body.id
 
 
 def _check_node(keys: NodeKeys, trust: TrustState) -> None:

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import update
 
+from ozara.core.parties import CompetentBody, Party
 from ozara.documents import (
     Document,
     DocumentRejected,
@@ -19,6 +20,7 @@ from ozara.documents import (
     issue_trust_list,
 )
 from ozara.federation import (
+    broadcast_designation,
     broadcast_trust_list,
     load_trust_state,
     processing_errors,
@@ -125,3 +127,47 @@ def test_a_tampered_stored_list_is_not_loaded(make_world: WorldFactory) -> None:
         conn.execute(update(trust_lists).values(signed=forged))
     with pytest.raises(TrustListRejected):
         load_trust_state(w.rus.engine, initial(w), w.fed.secretariat.signing.public)
+
+
+def test_a_node_listed_again_receives_what_was_decided_while_it_was_off_the_list(
+    make_world: WorldFactory,
+) -> None:
+    """Off the list, the Kazakh node misses a designation; listed again, it gets the whole
+    registry and every treaty notification, applied idempotently (Art. 4, 16)."""
+    w = make_world("kaz")
+    with SqlUnitOfWork(w.sec.engine) as uow:
+        broadcast_trust_list(
+            uow, without_kaz(w), SECRETARY, w.clock.now, keys=w.sec.keys, holder=w.sec.trust
+        )
+    knb = CompetentBody("KAZ-KNB", Party.KAZAKHSTAN, "КНБ", "KNB", "Asia/Almaty", w.clock.now)
+    with SqlUnitOfWork(w.sec.engine) as uow:
+        broadcast_designation(
+            uow, knb, SECRETARY, w.clock.now, keys=w.sec.keys, trust=w.sec.trust.state
+        )
+    w.deliver(w.sec)
+    w.process_all()
+    with SqlUnitOfWork(w.kaz.engine) as uow:
+        assert uow.registry.registry().get("KAZ-KNB") is None
+        held_notifications = len(uow.registry.notifications())
+    w.clock.advance(minutes=10)
+    with SqlUnitOfWork(w.sec.engine) as uow:
+        back = w.fed.issue(5, w.fed.entries())
+        broadcast_trust_list(uow, back, SECRETARY, w.clock.now, keys=w.sec.keys, holder=w.sec.trust)
+    queued = [e for e in entries(w.sec.engine) if e.recipient == w.kaz.node_id]
+    with SqlUnitOfWork(w.sec.engine) as uow:
+        bodies = len(uow.registry.registry().bodies)
+    kinds = [e.document_type for e in queued]
+    assert kinds.count("designation_notice") == bodies  # the whole registry, KNB included
+    assert kinds.count("treaty_notification") == held_notifications
+    assert kinds.count("trust_list") == 1
+    # The Russian node stayed listed: it gets the new list only.
+    assert [e.document_type for e in entries(w.sec.engine) if e.recipient == w.rus.node_id][
+        -1:
+    ] == ["trust_list"]
+    w.deliver(w.sec)
+    done = w.kaz.process(w.clock)
+    assert {p.outcome for p in done} <= {"applied", "unchanged"}
+    assert processing_errors(w.kaz.engine) == {}
+    with SqlUnitOfWork(w.kaz.engine) as uow:
+        assert uow.registry.registry().get("KAZ-KNB") == knb
+    assert w.kaz.trust().current.version == 5
