@@ -294,26 +294,56 @@ class RequestRepository:
         body_id: str | None = None,
         state: State | None = None,
         limit: int = 100,
+        *,
+        requesting: str | None = None,
+        requested: str | None = None,
+        category: str | None = None,
+        other_bodies: Sequence[str] | None = None,
+        search: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Summary rows (no content parsing) for listings, newest first."""
+        """Summary rows (no content parsing) for listings, newest first.
+
+        ``body_id``: either side; ``requesting`` / ``requested``: that side only (outbox,
+        inbox); ``other_bodies``: the other side among these (a Party's bodies); ``search``:
+        part of the number, case-insensitive.
+        """
+        r = t.requests.c
         q = select(
-            t.requests.c.id,
-            t.requests.c.state,
-            t.requests.c.requesting_body,
-            t.requests.c.requested_body,
-            t.requests.c.urgent,
-            t.requests.c.crime_category,
-            t.requests.c.created_at,
-            t.requests.c.updated_at,
-        )
+            r.id, r.state, r.requesting_body, r.requested_body, r.urgent, r.crime_category,
+            r.created_at, r.updated_at,
+        )  # fmt: skip
         if body_id is not None:
-            q = q.where(
-                (t.requests.c.requesting_body == body_id) | (t.requests.c.requested_body == body_id)
-            )
+            q = q.where((r.requesting_body == body_id) | (r.requested_body == body_id))
+        if requesting is not None:
+            q = q.where(r.requesting_body == requesting)
+        if requested is not None:
+            q = q.where(r.requested_body == requested)
+        if other_bodies is not None:
+            column = r.requested_body if requesting is not None else r.requesting_body
+            q = q.where(column.in_(list(other_bodies)))
         if state is not None:
-            q = q.where(t.requests.c.state == state.value)
-        q = q.order_by(t.requests.c.created_at.desc(), t.requests.c.id.desc()).limit(limit)
-        return [dict(r) for r in self.conn.execute(q).mappings()]
+            q = q.where(r.state == state.value)
+        if category is not None:
+            q = q.where(r.crime_category == category)
+        if search:
+            q = q.where(func.upper(r.id).contains(search.upper(), autoescape=True))
+        q = q.order_by(r.created_at.desc(), r.id.desc()).limit(limit)
+        return [dict(row) for row in self.conn.execute(q).mappings()]
+
+    def next_deadlines(self, request_ids: Sequence[str]) -> dict[str, OpenDeadline]:
+        """The earliest running clock of each listed request (for listings)."""
+        d = t.request_deadlines.c
+        rows = self.conn.execute(
+            select(d.request_id, d.kind, d.body_id, d.due_at)
+            .where(d.request_id.in_(list(request_ids)), d.met_at.is_(None), d.paused_at.is_(None))
+            .order_by(d.due_at)
+        ).all()
+        out: dict[str, OpenDeadline] = {}
+        for row in rows:
+            out.setdefault(
+                row.request_id, OpenDeadline(row.request_id, row.kind, row.due_at, row.body_id)
+            )
+        return out
 
     def overdue(self, now: datetime, body_id: str | None = None) -> list[OpenDeadline]:
         """Running clocks past due, oldest first: the query the partial index exists for."""

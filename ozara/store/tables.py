@@ -313,3 +313,33 @@ request_signatures = Table(
     Column("signature", JSON, nullable=False),
     _instant("signed_at", nullable=False),
 )
+
+
+#: Sign-in to the web application (issue 4): one account per officer of this node.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("officer_id", String(128), ForeignKey("officers.id"), primary_key=True),
+    Column("password_hash", Text, nullable=False),  # Argon2id, with its parameters
+    Column("totp_secret", String(64)),  # base32; NULL until a second factor is enrolled
+    Column("language", String(8), nullable=False, server_default="ru"),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    _instant("locked_until"),
+    _instant("password_set_at", nullable=False),
+    #: The TOTP time step last accepted: a code is never accepted twice (RFC 6238 §5.2).
+    Column("last_totp_step", Integer),
+)
+
+#: Signed-in sessions. Only the SHA-256 of the session token is stored: a copy of the
+#: database does not let anyone take over a session.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("officer_id", String(128), ForeignKey("officers.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    _instant("created_at", nullable=False),
+    _instant("last_seen_at", nullable=False),
+    _instant("expires_at", nullable=False),  # absolute end, whatever the activity
+    Index("ix_web_sessions_officer", "officer_id"),
+)

@@ -1,0 +1,142 @@
+"""The officers' web application (issue 4): server-rendered pages on FastAPI and Jinja2.
+
+``create_web_app(config)`` builds it; ``ozara serve`` mounts it beside the node API, and
+every node of ``make demo`` serves it. Sign-in, sessions and CSRF are here; the pages of
+requests are in ``views.py``. Everything the pages do goes through the same services as
+the CLI (one transaction each, the core deciding, the article in every refusal).
+
+Security: the session cookie is HttpOnly, SameSite=Strict (Secure over TLS); every form
+post carries the session's CSRF token (the sign-in form a token of its own, in a cookie);
+every page is sent with a strict Content-Security-Policy (scripts and styles from this node
+only), ``X-Frame-Options: DENY``, ``Referrer-Policy: same-origin`` and ``no-store``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from ozara.services import accounts
+from ozara.store.uow import SqlUnitOfWork
+
+from . import i18n
+from .page import (
+    LANG_COOKIE,
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    Forbidden,
+    Page,
+    SignInRequired,
+    WebConfig,
+    page_for,
+)
+from .views import add_request_pages
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+UTC = ZoneInfo("UTC")
+
+
+def create_web_app(config: WebConfig) -> FastAPI:
+    app = FastAPI(title="Ozara", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        wanted = request.query_params.get("lang")
+        if wanted in i18n.CODES:
+            response.set_cookie(LANG_COOKIE, wanted, samesite="strict", httponly=True)
+        return response
+
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(_request: Request, _exc: SignInRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        page = page_for(request, config, required=False)
+        return page.error(403, page._("Access denied"), str(exc))
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return RedirectResponse("/requests?box=in", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request) -> Response:
+        return _login_page(page_for(request, config, required=False))
+
+    @app.post("/login", response_class=HTMLResponse)
+    async def login(request: Request) -> Response:
+        page = page_for(request, config, required=False)
+        data = await request.form()
+        fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        cookie = request.cookies.get(LOGIN_COOKIE, "")
+        if not cookie or not secrets.compare_digest(fields.get("csrf", ""), cookie):
+            return _login_page(page, page._("The form has expired; please sign in again."), 403)
+        officer_id = fields.get("officer_id", "").strip()
+        try:
+            with SqlUnitOfWork(config.engine) as uow:
+                token, session = accounts.sign_in(
+                    uow, officer_id, fields.get("password", ""), fields.get("code", ""),
+                    page.now,
+                )  # fmt: skip
+        except accounts.SignInRefused as refused:
+            if refused.locked_until is not None:
+                until = i18n.local_time(refused.locked_until, UTC, page.lang)
+                message = page._(
+                    "Too many failed attempts: the account is locked until %(until)s."
+                ) % {"until": until}
+            else:
+                message = page._("Wrong officer id, password or one-time code.")
+            return _login_page(page, message, 401, officer_id)
+        response = RedirectResponse("/requests?box=in", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE, token, httponly=True, samesite="strict",
+            secure=config.secure_cookies, max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        )  # fmt: skip
+        response.set_cookie(LANG_COOKIE, session.language, samesite="strict", httponly=True)
+        response.delete_cookie(LOGIN_COOKIE)
+        return response
+
+    @app.post("/logout")
+    async def logout(request: Request) -> Response:
+        page = page_for(request, config)
+        await page.form()
+        with SqlUnitOfWork(config.engine) as uow:
+            accounts.sign_out(uow, request.cookies.get(SESSION_COOKIE, ""), page.now)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    add_request_pages(app, config)
+    return app
+
+
+def _login_page(
+    page: Page, error: str | None = None, status: int = 200, officer_id: str = ""
+) -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    response = page.render(
+        "login.html", status, error=error, login_csrf=token, officer_id=officer_id
+    )
+    response.set_cookie(
+        LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=page.config.secure_cookies
+    )
+    return response

@@ -1,0 +1,125 @@
+"""Russian (the default: the Protocol's working language, Art. 13), Kazakh and English.
+
+The source strings are English, marked with ``_()`` / ``ngettext()`` in the templates and
+``N_()`` here; the catalogs are ``locales/<lang>/LC_MESSAGES/messages.po``, compiled to
+``.mo`` by ``scripts/i18n`` (a test fails when a string has no translation, or a ``.mo`` is
+older than its ``.po``). Dates and numbers are formatted by Babel for the locale, in the
+time zone of the body concerned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel.dates import format_datetime
+from babel.support import NullTranslations, Translations
+
+LANGUAGES: tuple[tuple[str, str], ...] = (("ru", "Русский"), ("kk", "Қазақша"), ("en", "English"))
+CODES = tuple(code for code, _ in LANGUAGES)
+DEFAULT = "ru"
+UTC = ZoneInfo("UTC")
+LOCALES = Path(__file__).parent / "locales"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+STATES: dict[str, str] = {
+    "draft": N_("draft"),
+    "signed": N_("signed"),
+    "sent": N_("sent"),
+    "received": N_("received"),
+    "forwarded": N_("forwarded"),
+    "in_execution": N_("in execution"),
+    "info_requested": N_("information requested"),
+    "postponed": N_("postponed"),
+    "conditions_proposed": N_("conditions proposed"),
+    "conditions_declined": N_("conditions declined"),
+    "executed": N_("executed"),
+    "refused": N_("refused"),
+    "withdrawn": N_("withdrawn"),
+    "closed": N_("closed"),
+}
+ACTIONS: dict[str, str] = {
+    "sign": N_("Sign"),
+    "send": N_("Send"),
+    "send_urgent": N_("Send urgently, before signature"),
+    "confirm": N_("Confirm in writing"),
+    "receive": N_("Acknowledge receipt"),
+    "forward": N_("Forward"),
+    "start_execution": N_("Start execution"),
+    "request_info": N_("Request additional information"),
+    "provide_info": N_("Provide information"),
+    "postpone": N_("Postpone"),
+    "resume": N_("Resume"),
+    "propose_conditions": N_("Propose conditions"),
+    "accept_conditions": N_("Accept the conditions"),
+    "decline_conditions": N_("Decline the conditions"),
+    "notify_delay": N_("Notify a delay"),
+    "report_results": N_("Report interim results"),
+    "execute": N_("Report execution"),
+    "refuse": N_("Refuse"),
+    "withdraw": N_("Withdraw"),
+    "close": N_("Close"),
+}
+DEADLINES: dict[str, str] = {
+    "urgent_confirmation": N_("written confirmation (Art. 6 para 4)"),
+    "forwarding": N_("forwarding (Art. 7 para 4)"),
+    "execution": N_("execution (Art. 7 para 2)"),
+}
+DELIVERY: dict[str, str] = {
+    "pending": N_("pending"),
+    "delivered": N_("delivered, receipt verified"),
+    "failed": N_("failed: not delivered"),
+}
+
+
+def pick(requested: str | None, fallback: str = DEFAULT) -> str:
+    return requested if requested in CODES else fallback
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    if lang == "en":
+        return NullTranslations()
+    return Translations.load(str(LOCALES), [lang], "messages")
+
+
+@cache
+def environment(lang: str) -> jinja2.Environment:
+    """One template environment per language, its gettext installed (autoescaping on)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def gettext(lang: str, message: str) -> str:
+    return translations(lang).gettext(message)
+
+
+def local_time(moment: datetime, zone: ZoneInfo, lang: str) -> str:
+    """``25 ноября 2026 г., 14:00 (Asia/Almaty)``: the locale's format, the body's zone."""
+    text = format_datetime(moment, "medium", tzinfo=zone, locale=lang)
+    return f"{text} ({zone.key})"
+
+
+def duration(seconds: float, lang: str) -> str:
+    """Whole days, hours and minutes, with a minus sign once overdue."""
+    sign = "−" if seconds < 0 else ""
+    left = int(abs(seconds)) // 60
+    days, rest = divmod(left, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    t = translations(lang)
+    return f"{sign}{days} {t.gettext('d')} {hours} {t.gettext('h')} {minutes} {t.gettext('min')}"

@@ -1,0 +1,100 @@
+"""What every page of the web application shares: configuration, session, language, CSRF."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from ozara.services import accounts
+from ozara.services.requests import RequestPeers
+from ozara.store.uow import SqlUnitOfWork
+
+from . import i18n
+
+SESSION_COOKIE = "ozara_session"
+LOGIN_COOKIE = "ozara_login"
+LANG_COOKIE = "ozara_lang"
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    engine: Any  # sqlalchemy Engine
+    clock: Callable[[], datetime]
+    node_name: str
+    #: The federation adapter: actions are sent to the other side's node (None: one node).
+    peers: RequestPeers | None = None
+    secure_cookies: bool = False
+
+
+class SignInRequired(Exception):
+    """No live session: the page redirects to the sign-in form."""
+
+
+class Forbidden(Exception):
+    """A failed CSRF check or an action outside the officer's rights: 403."""
+
+
+@dataclass(slots=True)
+class Page:
+    """What every page knows: who is looking, in which language, and the request."""
+
+    request: Request
+    config: WebConfig
+    lang: str
+    session: accounts.Session | None
+
+    @property
+    def now(self) -> datetime:
+        return self.config.clock()
+
+    def _(self, message: str) -> str:
+        return i18n.gettext(self.lang, message)
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        env = i18n.environment(self.lang)
+        base = {
+            "lang": self.lang,
+            "languages": i18n.LANGUAGES,
+            "node_name": self.config.node_name,
+            "officer": self.session.officer if self.session else None,
+            "csrf": self.session.csrf_token if self.session else "",
+            "state_label": lambda s: self._(i18n.STATES.get(s) or s),
+            "action_label": lambda a: self._(i18n.ACTIONS.get(a) or a),
+            "delivery_label": lambda d: self._(i18n.DELIVERY.get(d) or d),
+        }
+        html = env.get_template(template).render(**base, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def error(self, status: int, title: str, message: str) -> HTMLResponse:
+        return self.render("error.html", status, title=title, message=message)
+
+    async def form(self) -> dict[str, str]:
+        """The posted form, its CSRF token checked against the session's."""
+        data = await self.request.form()
+        fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        expected = self.session.csrf_token if self.session else None
+        if not expected or not secrets.compare_digest(fields.get("csrf", ""), expected):
+            raise Forbidden(self._("The form has expired or did not come from this site."))
+        return fields
+
+
+def page_for(request: Request, config: WebConfig, *, required: bool = True) -> Page:
+    token = request.cookies.get(SESSION_COOKIE)
+    session = None
+    if token:
+        with SqlUnitOfWork(config.engine) as uow:
+            session = accounts.session(uow, token, config.clock())
+    if session is None and required:
+        raise SignInRequired()
+    wanted = request.query_params.get("lang")
+    if wanted in i18n.CODES and session is not None and wanted != session.language:
+        with SqlUnitOfWork(config.engine) as uow:
+            accounts.set_language(uow, session.officer.id, wanted)
+    lang = i18n.pick(wanted or (session.language if session else request.cookies.get(LANG_COOKIE)))
+    return Page(request, config, lang, session)

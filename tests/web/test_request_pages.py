@@ -1,0 +1,122 @@
+"""Composing, signing and following a request in the browser; who may see and do what."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from ozara.store.uow import SqlUnitOfWork
+from tests.web.conftest import Web, csrf_of
+
+FORM = {
+    "requested_body": "RUS-MVD",
+    "purpose": "Identify the holder of an account used in a phishing campaign",
+    "justification": "Criminal case 2026-0117, phishing against Kazakh bank clients",
+    "substance": "Funds were moved through an account registered in Russia",
+    "operational_search_measures": "Establish the subscriber of 198.51.100.7",
+    "procedural_actions": "",
+    "execution_terms": "30 days",
+    "legal_qualification": "Criminal Code of Kazakhstan, Art. 205",
+    "crime_category": "c",
+}
+
+
+def compose(web: Web, client: httpx.Client, **changes: str) -> httpx.Response:
+    return client.post(
+        "/requests/new", data={**FORM, **changes, "csrf": csrf_of(client, "/requests/new")}
+    )
+
+
+def act(client: httpx.Client, request_id: str, action: str, **fields: str) -> httpx.Response:
+    token = csrf_of(client, f"/requests/{request_id}")
+    return client.post(
+        f"/requests/{request_id}/act", data={"action": action, "csrf": token, **fields}
+    )
+
+
+def offered(client: httpx.Client, request_id: str) -> list[str]:
+    page = client.get(f"/requests/{request_id}")
+    return re.findall(r'name="do" value="([a-z_]+)"', page.text)
+
+
+def test_a_request_is_composed_signed_and_sent(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    created = compose(web, officer)
+    assert created.status_code == 303
+    request_id = created.headers["location"].rsplit("/", 1)[1]
+    # The officer may not sign (Art. 6 para 5): it is not offered...
+    assert "sign" not in offered(officer, request_id)
+    # ... and posting it anyway is refused with the article.
+    refused = act(officer, request_id, "sign")
+    assert refused.status_code == 422 and "Art. 6 para 5" in refused.text
+    head = web.sign_in("kaz-mvd.head")
+    assert "sign" in offered(head, request_id)
+    assert act(head, request_id, "sign").status_code == 303
+    assert act(officer, request_id, "send").status_code == 303
+    page = officer.get(f"/requests/{request_id}")
+    assert "request:sent" in page.text and "execution" not in offered(officer, request_id)
+    inbox = web.sign_in("rus-mvd.officer").get("/requests?box=in")
+    assert request_id in inbox.text
+
+
+def test_an_incomplete_request_names_each_field_and_article(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    answer = compose(web, officer, purpose="", operational_search_measures="")
+    assert answer.status_code == 422
+    assert "purpose" in answer.text and "Art. 6 para 2" in answer.text
+    check = officer.post(
+        "/requests/check", data={**FORM, "justification": "", "csrf": csrf_of(officer)}
+    )
+    fields = {v["field"] for v in check.json()["violations"]}
+    assert fields == {"justification"}
+    with SqlUnitOfWork(web.engine) as uow:
+        assert uow.requests.count() == 0
+
+
+def test_an_officer_of_another_body_gets_403_on_a_case_url(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    request_id = compose(web, officer).headers["location"].rsplit("/", 1)[1]
+    stranger = web.sign_in("blr-mvd.officer")
+    assert stranger.get(f"/requests/{request_id}").status_code == 403
+    assert act(officer, request_id, "withdraw").status_code == 422  # needs the head
+    denied = stranger.post(
+        f"/requests/{request_id}/act", data={"action": "withdraw", "csrf": csrf_of(stranger)}
+    )
+    assert denied.status_code == 403
+    assert request_id not in stranger.get("/requests?box=in").text
+
+
+def test_a_post_without_the_session_token_is_refused(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    answer = officer.post("/requests/new", data={**FORM, "csrf": "not-the-token"})
+    assert answer.status_code == 403
+    with SqlUnitOfWork(web.engine) as uow:
+        assert uow.requests.count() == 0
+
+
+def test_an_auditor_reads_every_case_and_is_offered_no_action(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    request_id = compose(web, officer).headers["location"].rsplit("/", 1)[1]
+    auditor = web.sign_in("auditor")
+    assert request_id in auditor.get("/requests").text
+    assert auditor.get(f"/requests/{request_id}").status_code == 200
+    assert offered(auditor, request_id) == []
+    assert act(auditor, request_id, "withdraw").status_code in (403, 422)
+
+
+def test_the_secretariat_has_no_request_pages(web: Web) -> None:
+    secretary = web.sign_in("csto.secretariat")
+    assert secretary.get("/requests").status_code == 403
+
+
+def test_filters_narrow_the_inbox(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    first = compose(web, officer).headers["location"].rsplit("/", 1)[1]
+    second = compose(web, officer, requested_body="BLR-MVD", crime_category="a")
+    second_id = second.headers["location"].rsplit("/", 1)[1]
+    out = officer.get("/requests?box=out&party=BLR").text
+    assert second_id in out and first not in out
+    out = officer.get("/requests?box=out&category=c").text
+    assert first in out and second_id not in out
+    assert first not in officer.get("/requests?box=in").text
