@@ -26,6 +26,7 @@ from ozara.services import accounts
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
+from .documents import add_document_routes
 from .page import (
     LANG_COOKIE,
     LOGIN_COOKIE,
@@ -126,6 +127,7 @@ def create_web_app(config: WebConfig) -> FastAPI:
         return response
 
     add_request_pages(app, config)
+    add_document_routes(app, config)
     return app
 
 

@@ -26,6 +26,7 @@ from ozara.store.tables import audit_log, outbox
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
+from .documents import pdf_links
 from .i18n import UTC
 from .page import Forbidden, Page, WebConfig, page_for
 
@@ -289,7 +290,8 @@ def _request_page(
         "request.html", status, r=r, errors=errors or [], notice=None, deadlines=deadlines,
         timeline=timeline, actions=actions, forward_targets=targets, documents=documents,
         body_name=lambda b: f"{b} — {reg.get(b).name_ru}" if reg.get(b) else b,  # type: ignore[union-attr]
-        now_iso=page.now.isoformat(), pdf_links=[],
+        now_iso=page.now.isoformat(),
+        pdf_links=pdf_links(page, r.id, [e.name for e in view.events]),
     )  # fmt: skip
 
 

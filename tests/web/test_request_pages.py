@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import httpx
+from pypdf import PdfReader
 
+from ozara.services import accounts
 from ozara.store.uow import SqlUnitOfWork
 from tests.web.conftest import Web, csrf_of
 
@@ -120,3 +123,36 @@ def test_filters_narrow_the_inbox(web: Web) -> None:
     out = officer.get("/requests?box=out&category=c").text
     assert first in out and second_id not in out
     assert first not in officer.get("/requests?box=in").text
+
+
+def test_the_written_request_and_a_refusal_notice_download_as_pdf(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    request_id = compose(web, officer).headers["location"].rsplit("/", 1)[1]
+    head = web.sign_in("kaz-mvd.head")
+    act(head, request_id, "sign")
+    act(officer, request_id, "send")
+    rus = web.sign_in("rus-mvd.officer")
+    act(rus, request_id, "receive")
+    with SqlUnitOfWork(web.engine) as uow:  # the Russian head, on this shared test node
+        accounts.set_password(uow, "rus-mvd.head", "correct horse battery staple", web.clock.now)
+    with SqlUnitOfWork(web.engine) as uow:
+        web.secrets["rus-mvd.head"] = accounts.enroll_totp(uow, "rus-mvd.head", web.clock.now)
+    rus_head = web.sign_in("rus-mvd.head")
+    assert (
+        act(rus_head, request_id, "refuse", text="Противоречит закону (ст. 9)").status_code == 303
+    )
+    page = officer.get(f"/requests/{request_id}").text
+    links = re.findall(r'href="(/requests/[^"]+\.pdf|/requests/[^"]+/pdf)"', page)
+    assert f"/requests/{request_id}/pdf" in links and any("notices" in h for h in links)
+    for href in links:
+        answer = officer.get(href)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+        assert answer.content.startswith(b"%PDF")
+    text = pdf_text(officer.get(next(h for h in links if "notices" in h)).content)
+    assert "Противоречит закону" in text and request_id in text
+    stranger = web.sign_in("blr-mvd.officer")
+    assert stranger.get(f"/requests/{request_id}/pdf").status_code == 403
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)

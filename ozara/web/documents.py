@@ -1,0 +1,91 @@
+"""Formal documents of a request as PDF (Art. 13): the written request and each notice.
+
+Reading one is reading the request: the same access check and audit row as its page.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from ozara.core.parties import Officer
+from ozara.documents import OfficerSignature
+from ozara.pdf import has_notice, render_notice, render_request
+from ozara.services import requests as svc
+from ozara.store.repository import NotFound
+from ozara.store.tables import request_signatures
+from ozara.store.uow import SqlUnitOfWork
+
+from .page import Forbidden, Page, WebConfig, page_for
+
+
+def pdf_links(page: Page, request_id: str, event_names: list[str]) -> list[tuple[str, str]]:
+    """(href, label) of every formal document the request has now."""
+    links = [(f"/requests/{request_id}/pdf", page._("Written request (PDF)"))]
+    for n, name in enumerate(event_names):
+        if has_notice(name):
+            label = page._("Notice: %(event)s (PDF)") % {"event": name.split(":", 1)[1]}
+            links.append((f"/requests/{request_id}/notices/{n}.pdf", label))
+    return links
+
+
+def add_document_routes(app: FastAPI, config: WebConfig) -> None:
+    @app.get("/requests/{request_id}/pdf")
+    def request_pdf(request: Request, request_id: str) -> Response:
+        page = page_for(request, config)
+        with SqlUnitOfWork(config.engine) as uow:
+            view = _view(page, uow, request_id)
+            r = view.request
+            signatory = _local_officer(uow, r.signed_by)
+            fingerprint = _fingerprint(uow, r.id)
+        data = render_request(r, view.registry, signatory, signature_fingerprint=fingerprint)
+        return _pdf(data, f"{r.id}.pdf")
+
+    @app.get("/requests/{request_id}/notices/{number}.pdf")
+    def notice_pdf(request: Request, request_id: str, number: int) -> Response:
+        page = page_for(request, config)
+        with SqlUnitOfWork(config.engine) as uow:
+            view = _view(page, uow, request_id)
+            if not 0 <= number < len(view.events) or not has_notice(view.events[number].name):
+                return page.error(404, page._("Not found"), page._("No such document."))
+            event = view.events[number]
+            signatory = _local_officer(uow, event.actor_id)
+        data = render_notice(view.request, event, view.registry, signatory)
+        return _pdf(data, f"{request_id}-{number}.pdf")
+
+
+def _view(page: Page, uow: SqlUnitOfWork, request_id: str) -> svc.RequestView:
+    assert page.session is not None
+    try:
+        return svc.show(uow, request_id, page.session.officer.id, page.now)
+    except svc.AccessDenied:
+        raise Forbidden(page._("This request is not a case of your competent body.")) from None
+
+
+def _local_officer(uow: SqlUnitOfWork, officer_id: str | None) -> Officer | None:
+    """The officer if they belong to this node (a remote one is named in the text only)."""
+    if officer_id is None:
+        return None
+    try:
+        return uow.registry.officer(officer_id)
+    except NotFound:
+        return None
+
+
+def _fingerprint(uow: SqlUnitOfWork, request_id: str) -> str | None:
+    stored = uow.connection.execute(
+        select(request_signatures.c.signature).where(
+            request_signatures.c.request_id == request_id,
+            request_signatures.c.purpose == "request",
+        )
+    ).scalar_one_or_none()
+    return None if stored is None else OfficerSignature.from_json(stored).key_fingerprint
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
