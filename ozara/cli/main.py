@@ -41,6 +41,7 @@ from ozara.core.rules import ProtocolError
 from ozara.crypto import get_suite
 from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing, Unroutable
 from ozara.federation.trust_store import TrustHolder, load_trust_state
+from ozara.services import accounts
 from ozara.services import node as node_svc
 from ozara.services import requests as svc
 from ozara.services.rules_check import check_document
@@ -150,6 +151,39 @@ def officer_add(
     except IntegrityError:
         fail(f"OFFICER_ID: an officer {officer_id!r} already exists", 2)
     typer.echo(f"Officer {officer_id} added with roles {', '.join(sorted(parsed))}.")
+
+
+@officer_app.command("password")
+def officer_password(
+    officer_id: Annotated[str, typer.Argument(help="The officer's id.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Set an officer's password for the web application (at least 12 characters)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with SqlUnitOfWork(engine_for(database)) as uow:
+            accounts.set_password(uow, officer_id, password, utc_now())
+    except accounts.PasswordRejected as e:
+        fail(str(e), 2)
+    typer.echo(f"Password of {officer_id} set; every session of the officer has ended.")
+
+
+@officer_app.command("totp")
+def officer_totp(
+    officer_id: Annotated[str, typer.Argument(help="The officer's id.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Enrol (or replace) the officer's TOTP second factor; prints the secret once."""
+    with SqlUnitOfWork(engine_for(database)) as uow:
+        secret = accounts.enroll_totp(uow, officer_id, utc_now())
+    typer.echo(f"TOTP secret of {officer_id}: {secret}")
+    typer.echo(f"For an authenticator app: {accounts.provisioning_uri(officer_id, secret)}")
 
 
 @officer_app.command("keygen")

@@ -24,12 +24,15 @@ from sqlalchemy import Engine
 from ozara.api.node import create_app
 from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
 from ozara.federation.dispatch import process_inbox
+from ozara.federation.requests import FederatedPeers
 from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.store import db
 from ozara.transport import DeliveryWorker, HttpxTransport, Inbox
 from ozara.transport.http import client_tls_context
 from ozara.transport.inbox import MAX_DOCUMENT_BYTES
 from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
+from ozara.web.app import create_web_app
+from ozara.web.page import WebConfig
 
 
 def _file_option(help_text: str) -> object:
@@ -98,8 +101,12 @@ def serve(
     delivery_concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="Documents the worker sends at once.")
     ] = 4,
+    web: Annotated[
+        bool, typer.Option(help="Also serve the officers' web application at /.")
+    ] = True,
 ) -> None:
-    """Serve the node-to-node API (POST /v1/documents, GET /v1/health, /openapi.json)."""
+    """Serve the node-to-node API (POST /v1/documents, GET /v1/health, /openapi.json) and
+    the officers' web application (/). With mutual TLS, browsers present a certificate too."""
     try:
         node: NodeConfig = load_node(node_dir)
     except NodeFilesError as exc:
@@ -112,7 +119,12 @@ def serve(
         load_trust_state(engine, node.trust, node.secretariat_key), node.secretariat_key
     )
     inbox = Inbox(engine, node.keys, trust, utc_now, max_bytes=max_bytes)
-    server = uvicorn.Server(server_config(create_app(inbox), host, port, *config_ssl))
+    app = create_app(inbox)
+    if web:
+        peers = FederatedPeers(node.keys, trust, node.officer_keys)
+        config = WebConfig(engine, utc_now, node.keys.node_id, peers, secure_cookies=bool(tls_cert))
+        app.mount("/", create_web_app(config))
+    server = uvicorn.Server(server_config(app, host, port, *config_ssl))
     stop = threading.Event()
     processor = threading.Thread(
         target=process_inbox_forever,
@@ -143,7 +155,9 @@ def serve(
     scheme = "https" if tls_cert else "http"
     typer.echo(
         f"Node {node.keys.node_id} (trust list version {trust().current.version}) at "
-        f"{scheme}://{host}:{port}/v1/documents" + (", mutual TLS" if tls_client_ca else "")
+        f"{scheme}://{host}:{port}/v1/documents"
+        + (", mutual TLS" if tls_client_ca else "")
+        + (f"; web application at {scheme}://{host}:{port}/" if web else "")
     )
     try:
         server.run()

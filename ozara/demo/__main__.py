@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ozara.demo.federation import running_federation
+from ozara.demo.federation import ACCOUNTS_FILE, DEMO_PASSWORD, running_federation
 from ozara.demo.scenario import START, report, run
 
 
@@ -31,7 +32,25 @@ def main() -> int:
         )
         if os.environ.get("OZARA_DEMO_EXIT") == "1":
             return 0
-        return serve(text, port)
+        # From here on people use the nodes: real time (their TOTP codes follow it), and
+        # documents keep moving between the nodes in the background.
+        fed.clock.live = True
+        stop = threading.Event()
+        pump = threading.Thread(target=fed.pump_forever, args=(stop,), daemon=True)
+        pump.start()
+        print(
+            "\nEvery node also serves the officers' web application at its URL. Sign in as any "
+            f"officer of that node, e.g. kaz-mvd.officer at {fed.nodes['KAZ-NODE'].url}/ with "
+            f"the password {DEMO_PASSWORD!r}; each officer's TOTP secret is in "
+            f"{root / ACCOUNTS_FILE} (a code: .venv/bin/python -c "
+            "\"import pyotp; print(pyotp.TOTP('SECRET').now())\").",
+            flush=True,
+        )
+        try:
+            return serve(text, port)
+        finally:
+            stop.set()
+            pump.join(timeout=10)
 
 
 def serve(text: str, port: int) -> int:

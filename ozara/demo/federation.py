@@ -9,9 +9,13 @@ scenario can cover a month of deadlines in seconds: that clock is the only thing
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import shutil
 import socket
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +24,7 @@ from pathlib import Path
 from uuid import UUID
 
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from ozara.api.node import create_app
@@ -35,10 +40,14 @@ from ozara.documents import (
 from ozara.federation import Processed, TrustHolder, process_inbox
 from ozara.federation.requests import FederatedPeers
 from ozara.seed import AUDITOR, BODIES, SECRETARIAT_OFFICER, officers_for
+from ozara.services import accounts
 from ozara.services.node import init_node
 from ozara.store.db import make_engine
+from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import DeliveryWorker, HttpxTransport, Inbox, RetryPolicy, outbox
 from ozara.transport.nodefiles import load_node, write_node, write_officer_key
+from ozara.web.app import create_web_app
+from ozara.web.page import WebConfig
 
 SECRETARIAT = "CSTO-SEC"
 #: node id → (Party, bodies it hosts); the Secretariat's node hosts no body.
@@ -52,14 +61,20 @@ LAYOUT: dict[str, tuple[Party | None, tuple[str, ...]]] = {
     "TJK-NODE": (Party.TAJIKISTAN, ("TJK-MVD",)),
 }
 VALID_UNTIL = datetime(2036, 1, 1, tzinfo=UTC)
+#: The demo's one password (a real node sets each with ``ozara officer password``).
+DEMO_PASSWORD = "ozara-demo-password"
+ACCOUNTS_FILE = "accounts.json"
 
 
 class SimulatedClock:
+    """The scenario's clock; once ``live``, the real time (for people signing in with TOTP)."""
+
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self.live = False
 
     def __call__(self) -> datetime:
-        return self.now
+        return datetime.now(UTC) if self.live else self.now
 
 
 @dataclass
@@ -94,6 +109,8 @@ class Federation:
     nodes: dict[str, Node]
     clock: SimulatedClock
     transport: HttpxTransport
+    #: "officer@node" → where and how that officer signs in to the web application.
+    logins: dict[str, dict[str, str]] = field(default_factory=dict)
     hops: list[Hop] = field(default_factory=list)
 
     def node_of(self, body_id: str) -> Node:
@@ -109,7 +126,7 @@ class Federation:
                 while node.worker.run_once():
                     moved = True
             for node in self.nodes.values():
-                for p in process_inbox(node.engine, node.trust, now=self.clock.now, keys=node.keys):
+                for p in process_inbox(node.engine, node.trust, now=self.clock(), keys=node.keys):
                     processed[p.document_id] = p
                     moved = True
             if not moved:
@@ -128,6 +145,15 @@ class Federation:
                 new.append(hop)
         self.hops.extend(new)
         return new
+
+    def pump_forever(self, stop: threading.Event, every: float = 0.5) -> None:
+        """Keep documents moving while people use the nodes (``make demo`` after the story)."""
+        while not stop.is_set():
+            try:
+                self.pump()
+            except Exception as exc:  # a node busy or stopping: try again on the next beat
+                print(f"demo: delivery pass failed: {exc}", file=sys.stderr)
+            stop.wait(every)
 
 
 def _free_port(preferred: int) -> int:
@@ -178,6 +204,7 @@ def running_federation(root: Path, start: datetime, base_port: int) -> Iterator[
     )
     transport = HttpxTransport(timeout=10)
     nodes: dict[str, Node] = {}
+    logins: dict[str, dict[str, str]] = {}
     with ExitStack() as stack:
         stack.callback(transport.close)
         for node_id, (party, bodies) in LAYOUT.items():
@@ -198,17 +225,45 @@ def running_federation(root: Path, start: datetime, base_port: int) -> Iterator[
             )  # fmt: skip
             peers = FederatedPeers(config.keys, holder, config.officer_keys)
             url = f"http://127.0.0.1:{ports[node_id]}"
+            app = create_app(inbox)
+            app.mount("/", create_web_app(WebConfig(engine, clock, node_id, peers)))
+            logins.update(_accounts(engine, node_id, bodies, url, start))
             nodes[node_id] = Node(
                 node_id, party, bodies, url, engine, config.keys, holder, inbox, worker, peers,
                 directory,
             )  # fmt: skip
-            stack.enter_context(_serving(inbox, ports[node_id]))
-        yield Federation(nodes, clock, transport)
+            stack.enter_context(_serving(app, ports[node_id]))
+        _write_private(root / ACCOUNTS_FILE, logins)
+        yield Federation(nodes, clock, transport, logins)
 
 
-def _serving(inbox: Inbox, port: int) -> AbstractContextManager[uvicorn.Server]:
+def _serving(app: FastAPI, port: int) -> AbstractContextManager[uvicorn.Server]:
     config = uvicorn.Config(
-        create_app(inbox), host="127.0.0.1", port=port, ws="none", lifespan="off",
-        log_level="warning", access_log=False,
+        app, host="127.0.0.1", port=port, ws="none", lifespan="off", log_level="warning",
+        access_log=False,
     )  # fmt: skip
     return running(config)
+
+
+def _accounts(
+    engine: Engine, node_id: str, bodies: tuple[str, ...], url: str, now: datetime
+) -> dict[str, dict[str, str]]:
+    """Every officer of the node can sign in to its web application: one demo password,
+    a TOTP secret each (written to ``accounts.json`` beside the node directories)."""
+    out = {}
+    for officer in _officers(node_id, bodies):
+        with SqlUnitOfWork(engine) as uow:
+            accounts.set_password(uow, officer.id, DEMO_PASSWORD, now)
+        with SqlUnitOfWork(engine) as uow:
+            secret = accounts.enroll_totp(uow, officer.id, now)
+        out[f"{officer.id}@{node_id}"] = {
+            "officer_id": officer.id, "node": node_id, "url": url, "password": DEMO_PASSWORD,
+            "totp_secret": secret,
+        }  # fmt: skip
+    return out
+
+
+def _write_private(path: Path, content: object) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(content, out, indent=2, ensure_ascii=False)

@@ -74,10 +74,35 @@ DEADLINES: dict[str, str] = {
     "forwarding": N_("forwarding (Art. 7 para 4)"),
     "execution": N_("execution (Art. 7 para 2)"),
 }
+EVENTS: dict[str, str] = {
+    "request:created": N_("draft created"),
+    "request:signed": N_("signed"),
+    "request:sent": N_("sent"),
+    "request:sent_urgent": N_("sent urgently, before signature"),
+    "request:confirmed": N_("confirmed in writing"),
+    "request:received": N_("receipt acknowledged"),
+    "request:forwarded": N_("forwarded"),
+    "request:execution_started": N_("execution started"),
+    "request:info_requested": N_("additional information requested"),
+    "request:info_provided": N_("information provided"),
+    "request:postponed": N_("postponed"),
+    "request:resumed": N_("resumed"),
+    "request:conditions_proposed": N_("conditions proposed"),
+    "request:conditions_accepted": N_("conditions accepted"),
+    "request:conditions_declined": N_("conditions declined"),
+    "request:delay_notified": N_("delay notified"),
+    "request:interim_results": N_("interim results"),
+    "request:executed": N_("executed"),
+    "request:refused": N_("refused"),
+    "request:partially_refused": N_("refused in part"),
+    "request:withdrawn": N_("withdrawn"),
+    "request:closed": N_("closed"),
+}
 DELIVERY: dict[str, str] = {
     "pending": N_("pending"),
     "delivered": N_("delivered, receipt verified"),
     "failed": N_("failed: not delivered"),
+    "received": N_("received, receipt sent"),
 }
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 
 from ozara.core.actions import ACTIONS, Action, State
+from ozara.core.events import RequestEvent
 from ozara.core.lifecycle import Command, deadline_owner
 from ozara.core.parties import Party, Role
 from ozara.core.requests import AssistanceKind, CrimeCategory
@@ -22,7 +23,7 @@ from ozara.core.rules import ProtocolError, Violation
 from ozara.federation.requests import SignatoryKeyMissing, Unroutable
 from ozara.services import requests as svc
 from ozara.store.repository import ConcurrentChange, NotFound
-from ozara.store.tables import audit_log, outbox
+from ozara.store.tables import audit_log, inbox, outbox
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
@@ -247,7 +248,7 @@ def _request_page(
     try:
         with SqlUnitOfWork(page.config.engine) as uow:
             view = svc.show(uow, request_id, page.session.officer.id, page.now)
-            documents = _documents(uow, request_id)
+            documents = _documents(uow, request_id) + _received(uow, view.events)
     except svc.AccessDenied:
         return page.error(
             403, page._("Access denied"),
@@ -277,7 +278,8 @@ def _request_page(
         timeline.append(
             {
                 "when": i18n.local_time(e.at, zone, page.lang), "iso": e.at.isoformat(),
-                "label": e.name, "actor": e.actor_id, "articles": ", ".join(e.articles),
+                "label": page._(i18n.EVENTS.get(e.name) or e.name), "actor": e.actor_id,
+                "articles": ", ".join(e.articles),
                 "text": e.details.get("text"), "via": e.details.get("via"),
             }
         )  # fmt: skip
@@ -321,7 +323,26 @@ def _documents(uow: SqlUnitOfWork, request_id: str) -> list[dict[str, Any]]:
     ).all()  # fmt: skip
     by_id = {r.document_id: r for r in rows}
     return [
-        {"type": by_id[i].document_type, "recipient": by_id[i].recipient,
+        {"type": by_id[i].document_type, "node": by_id[i].recipient, "sent": True,
          "state": by_id[i].state, "attempts": by_id[i].attempts}
         for i in ids if i in by_id
+    ]  # fmt: skip
+
+
+def _received(uow: SqlUnitOfWork, events: list[RequestEvent]) -> list[dict[str, Any]]:
+    """The documents from the other side's node that brought this request's events."""
+    ids = list(
+        dict.fromkeys(str(e.details["document_id"]) for e in events if "document_id" in e.details)
+    )
+    if not ids:
+        return []
+    rows = uow.connection.execute(
+        select(inbox.c.document_id, inbox.c.document_type, inbox.c.sender)
+        .where(inbox.c.document_id.in_(ids))
+        .order_by(inbox.c.received_at)
+    ).all()
+    return [
+        {"type": r.document_type, "node": r.sender, "sent": False, "state": "received",
+         "attempts": ""}
+        for r in rows
     ]  # fmt: skip

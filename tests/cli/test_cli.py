@@ -36,7 +36,7 @@ class Result:
         return json.loads(self.out)
 
 
-def run_cli(database_url: str, cwd: Path, *args: str) -> Result:
+def run_cli(database_url: str, cwd: Path, *args: str, stdin: str | None = None) -> Result:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OZARA_")}
     env["OZARA_DATABASE_URL"] = database_url
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -49,6 +49,7 @@ def run_cli(database_url: str, cwd: Path, *args: str) -> Result:
         text=True,
         encoding="utf-8",
         timeout=120,
+        input=stdin,
         check=False,
     )
     result = Result(done.returncode, done.stdout, done.stderr)

@@ -96,3 +96,16 @@ def test_on_a_party_node_a_signed_request_goes_to_the_requested_node(tmp_path: P
         rows = conn.execute(text("SELECT recipient, document_type FROM outbox")).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [(fed.rus.node_id, "request")]
+
+
+def test_an_officer_gets_a_password_and_a_second_factor(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'node.sqlite3'}"
+    ok(run_cli(url, tmp_path, "init", "--demo-officers"))
+    password = ("officer", "password", "kaz-mvd.officer", "--password-stdin")
+    fails(run_cli(url, tmp_path, *password, stdin="short\n"), 2, "at least 12")
+    ok(run_cli(url, tmp_path, *password, stdin="correct horse battery staple\n"))
+    fails(run_cli(url, tmp_path, "officer", "password", "nobody", "--password-stdin",
+                  stdin="correct horse battery staple\n"), 4, "nobody")  # fmt: skip
+    enrolled = ok(run_cli(url, tmp_path, "officer", "totp", "kaz-mvd.officer"))
+    assert "otpauth://totp/" in enrolled.out and "TOTP secret of kaz-mvd.officer" in enrolled.out
+    fails(run_cli(url, tmp_path, "officer", "totp", "kaz-mvd.head"), 4, "kaz-mvd.head")
