@@ -6,11 +6,14 @@ Each figure is given with a baseline measured in the same run on the same machin
   one-row INSERT committed per transaction) and against the pure core (no I/O);
 - overdue: the query with the partial index against the same query without it;
 - transport: documents per second between two nodes on loopback against the floor (all the
-  signing, encryption and durable writes of one delivery), ``bench/transport.py``.
+  signing, encryption and durable writes of one delivery), ``bench/transport.py``;
+- inbox: the web application's inbox page on a node holding 100,000 requests against the
+  sign-in page of the same server, ``bench/web.py``.
 
 Options: ``--requests N`` (default 100,000), ``--overdue-rows N`` (default 1,000,000),
 ``--transport-documents N`` (default 5,000), ``--transport-concurrency 1,8``,
-``--skip-postgres``, ``--only NAME`` (``lifecycle``, ``overdue`` or ``transport``;
+``--inbox-requests N`` (default 100,000), ``--skip-postgres``, ``--only NAME``
+(``lifecycle``, ``overdue``, ``transport`` or ``inbox``;
 repeatable): run only those and replace only their sections of the report.
 """
 
@@ -40,8 +43,10 @@ from ozara.store.uow import SqlUnitOfWork
 from tests.pg import private_server
 
 from .report import pct, write_report
+from .transport import free_port, transport_bench
 from .transport import section as transport_section
-from .transport import transport_bench
+from .web import section as web_section
+from .web import web_bench
 
 DOC: dict[str, Any] = {
     "requesting_body": "KAZ-MVD",
@@ -300,7 +305,18 @@ def run_transport(args: argparse.Namespace) -> list[str]:
     return transport_section(result)
 
 
-BENCHMARKS = {"lifecycle": run_lifecycle, "overdue": run_overdue, "transport": run_transport}
+def run_inbox(args: argparse.Namespace) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = web_bench(Path(tmp), args.inbox_requests, free_port(), DOC)
+    return web_section(result)
+
+
+BENCHMARKS = {
+    "lifecycle": run_lifecycle,
+    "overdue": run_overdue,
+    "transport": run_transport,
+    "inbox": run_inbox,
+}
 
 
 def main() -> int:
@@ -308,6 +324,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--overdue-rows", type=int, default=1_000_000)
     parser.add_argument("--transport-documents", type=int, default=5_000)
+    parser.add_argument("--inbox-requests", type=int, default=100_000)
     parser.add_argument(
         "--transport-concurrency", default="1,8", help="worker concurrencies to run, e.g. 1,8"
     )
