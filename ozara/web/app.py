@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from ozara.core.parties import Role
 from ozara.services import accounts
 from ozara.store.uow import SqlUnitOfWork
 
@@ -37,6 +38,7 @@ from .page import (
     WebConfig,
     page_for,
 )
+from .registry_pages import add_registry_pages
 from .views import add_request_pages
 
 _SECURITY_HEADERS = {
@@ -76,8 +78,13 @@ def create_web_app(config: WebConfig) -> FastAPI:
         return page.error(403, page._("Access denied"), str(exc))
 
     @app.get("/", include_in_schema=False)
-    def home() -> Response:
-        return RedirectResponse("/requests?box=in", status_code=303)
+    def home(request: Request) -> Response:
+        page = page_for(request, config)
+        assert page.session is not None
+        officer = page.session.officer
+        in_no_case = officer.body_id is None and not officer.has(Role.AUDITOR)
+        target = "/registry" if in_no_case else "/requests?box=in"
+        return RedirectResponse(target, status_code=303)
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request) -> Response:
@@ -128,6 +135,7 @@ def create_web_app(config: WebConfig) -> FastAPI:
 
     add_request_pages(app, config)
     add_document_routes(app, config)
+    add_registry_pages(app, config)
     return app
 
 

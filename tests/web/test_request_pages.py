@@ -156,3 +156,22 @@ def test_the_written_request_and_a_refusal_notice_download_as_pdf(web: Web) -> N
 
 def pdf_text(data: bytes) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_registry_and_the_treaty_status_are_shown_to_everyone(web: Web) -> None:
+    page = web.sign_in("csto.secretariat").get("/registry")
+    assert page.status_code == 200
+    assert "KAZ-MVD" in page.text and "Asia/Almaty" in page.text
+    assert page.text.count("<tr") >= 7 + 6
+
+
+def test_figures_are_drawn_for_the_secretariat_and_heads_not_for_officers(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    request_id = compose(web, officer).headers["location"].rsplit("/", 1)[1]
+    act(web.sign_in("kaz-mvd.head"), request_id, "sign")
+    act(officer, request_id, "send")
+    assert officer.get("/statistics").status_code == 403
+    figures = web.sign_in("csto.secretariat").get("/statistics")
+    assert figures.status_code == 200
+    assert figures.text.count("<svg") == 4
+    assert "KAZ → RUS" in figures.text
