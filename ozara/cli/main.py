@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from typer.exceptions import TyperException
 
 from ozara import seed
@@ -32,16 +32,15 @@ from ozara.cli.common import (
     read_json,
     utc_now,
 )
+from ozara.cli.officers import officer_app
 from ozara.cli.registry import registry_app, treaty_app
 from ozara.cli.serve import serve
 from ozara.core.actions import Action, State
 from ozara.core.lifecycle import Command
 from ozara.core.parties import Officer, Role
 from ozara.core.rules import ProtocolError
-from ozara.crypto import get_suite
 from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing, Unroutable
 from ozara.federation.trust_store import TrustHolder, load_trust_state
-from ozara.services import accounts
 from ozara.services import node as node_svc
 from ozara.services import requests as svc
 from ozara.services.rules_check import check_document
@@ -50,8 +49,6 @@ from ozara.store.uow import SqlUnitOfWork
 from ozara.transport.nodefiles import (
     NodeFilesError,
     load_node,
-    load_officer_keys,
-    write_officer_key,
 )
 
 app = typer.Typer(
@@ -64,7 +61,6 @@ request_app = typer.Typer(
     help="Draft, sign, send and follow requests (Art. 6–9).", no_args_is_help=True
 )
 rules_app = typer.Typer(help="Check documents against the Protocol.", no_args_is_help=True)
-officer_app = typer.Typer(help="The node's officers and their roles.", no_args_is_help=True)
 app.add_typer(request_app, name="request")
 app.add_typer(rules_app, name="rules")
 app.add_typer(officer_app, name="officer")
@@ -124,98 +120,6 @@ def init(
         f"Initialized {engine.url.render_as_string(hide_password=True)}: "
         f"{len(seed.BODIES)} competent bodies, {len(officers)} officer(s)."
     )
-
-
-@officer_app.command("add")
-def officer_add(
-    officer_id: Annotated[str, typer.Argument(help="New officer's id.")],
-    name: Annotated[str, typer.Option(help="Full name.")],
-    body: Annotated[str, typer.Option(help="Competent body id.")],
-    roles: Annotated[
-        str, typer.Option(help="Comma-separated: officer,signatory,liaison,secretariat,auditor")
-    ] = "officer",
-    post: Annotated[str, typer.Option(help="Post held.")] = "",
-    database: DatabaseOpt = None,
-) -> None:
-    """Add an officer to the node."""
-    try:
-        parsed = frozenset(Role(r.strip()) for r in roles.split(",") if r.strip())
-    except ValueError:
-        fail(f"--roles: {roles!r}: each role is one of {', '.join(r.value for r in Role)}", 2)
-    try:
-        node_svc.add_officer(
-            engine_for(database), Officer(officer_id, name, body, parsed, post), utc_now()
-        )
-    except LookupError as e:
-        fail(f"--body: {e} (Art. 4)", 2)
-    except IntegrityError:
-        fail(f"OFFICER_ID: an officer {officer_id!r} already exists", 2)
-    typer.echo(f"Officer {officer_id} added with roles {', '.join(sorted(parsed))}.")
-
-
-@officer_app.command("password")
-def officer_password(
-    officer_id: Annotated[str, typer.Argument(help="The officer's id.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
-    database: DatabaseOpt = None,
-) -> None:
-    """Set an officer's password for the web application (at least 12 characters)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        with SqlUnitOfWork(engine_for(database)) as uow:
-            accounts.set_password(uow, officer_id, password, utc_now())
-    except accounts.PasswordRejected as e:
-        fail(str(e), 2)
-    typer.echo(f"Password of {officer_id} set; every session of the officer has ended.")
-
-
-@officer_app.command("totp")
-def officer_totp(
-    officer_id: Annotated[str, typer.Argument(help="The officer's id.")],
-    database: DatabaseOpt = None,
-) -> None:
-    """Enrol (or replace) the officer's TOTP second factor; prints the secret once."""
-    with SqlUnitOfWork(engine_for(database)) as uow:
-        secret = accounts.enroll_totp(uow, officer_id, utc_now())
-    typer.echo(f"TOTP secret of {officer_id}: {secret}")
-    typer.echo(f"For an authenticator app: {accounts.provisioning_uri(officer_id, secret)}")
-
-
-@officer_app.command("keygen")
-def officer_keygen(
-    officer_id: Annotated[str, typer.Argument(help="The signatory's officer id.")],
-    node_dir: Annotated[Path, typer.Option("--node-dir", envvar="OZARA_NODE_DIR", file_okay=False)],
-    database: DatabaseOpt = None,
-) -> None:
-    """Create a signatory's signing key in the node directory (Art. 6 para 5)."""
-    with SqlUnitOfWork(engine_for(database)) as uow:
-        officer = uow.registry.officer(officer_id)
-    if not officer.has(Role.SIGNATORY):
-        fail(f"OFFICER_ID: {officer_id} is not a signatory (head of the body or a deputy)", 2)
-    try:
-        suite_id = load_node(node_dir).keys.suite_id
-    except NodeFilesError as exc:
-        fail(f"--node-dir: {exc}", 2)
-    if officer_id in load_officer_keys(node_dir):
-        fail(f"OFFICER_ID: {officer_id} already has a key in {node_dir}", 2)
-    pair = get_suite(suite_id).generate_signing_key_pair()
-    path = write_officer_key(node_dir, officer_id, pair)
-    typer.echo(f"Signing key of {officer_id} written to {path} (fingerprint {pair.fingerprint}).")
-
-
-@officer_app.command("list")
-def officer_list(database: DatabaseOpt = None) -> None:
-    """List the node's officers."""
-    with SqlUnitOfWork(engine_for(database)) as uow:
-        for o in uow.registry.officers():
-            typer.echo(
-                f"{o.id:<24} {o.body_id or '-':<12} {','.join(sorted(o.roles)):<28} {o.name}"
-            )
 
 
 # --- requests -------------------------------------------------------------------------
