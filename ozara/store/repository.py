@@ -300,12 +300,13 @@ class RequestRepository:
         category: str | None = None,
         other_bodies: Sequence[str] | None = None,
         search: str | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Summary rows (no content parsing) for listings, newest first.
 
         ``body_id``: either side; ``requesting`` / ``requested``: that side only (outbox,
         inbox); ``other_bodies``: the other side among these (a Party's bodies); ``search``:
-        part of the number, case-insensitive.
+        part of the number, case-insensitive; ``ids``: only these requests.
         """
         r = t.requests.c
         q = select(
@@ -325,6 +326,8 @@ class RequestRepository:
             q = q.where(r.state == state.value)
         if category is not None:
             q = q.where(r.crime_category == category)
+        if ids is not None:
+            q = q.where(r.id.in_(list(ids)))
         if search:
             q = q.where(func.upper(r.id).contains(search.upper(), autoescape=True))
         q = q.order_by(r.created_at.desc(), r.id.desc()).limit(limit)

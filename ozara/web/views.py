@@ -171,15 +171,22 @@ def _inbox(page: Page) -> HTMLResponse:
     assert page.session is not None
     officer = page.session.officer
     q = page.request.query_params
-    box = "out" if q.get("box") == "out" else "in"
+    box = q.get("box") if q.get("box") in ("out", "sign") else "in"
     auditor = officer.has(Role.AUDITOR)
     if officer.body_id is None and not auditor:
         raise Forbidden(page._("The Secretariat's staff take no part in requests (Art. 4)."))
     state = q.get("state") or None
     party = q.get("party") or None
     category = q.get("category") or None
+    due_filter = q.get("due") if q.get("due") in ("overdue", "soon") else None
+    if box == "sign":
+        state = State.DRAFT.value  # drafts of the body, waiting for the head or a deputy
     with SqlUnitOfWork(page.config.engine) as uow:
         registry = uow.registry.registry()
+        items = svc.deadlines(uow, page.now, None if auditor else officer.body_id, soon=SOON)
+        only = None
+        if due_filter is not None:
+            only = [i.request_id for i in items if i.overdue or due_filter == "soon"]
         other = None
         if party in {p.value for p in Party}:
             other = [b.id for b in registry.bodies.values() if b.party.value == party]
@@ -188,13 +195,13 @@ def _inbox(page: Page) -> HTMLResponse:
             State(state) if state in {s.value for s in State} else None,
             200,
             requesting=None if auditor or box == "in" else officer.body_id,
-            requested=None if auditor or box == "out" else officer.body_id,
+            requested=None if auditor or box != "in" else officer.body_id,
             category=category if category in {c.value for c in CrimeCategory} else None,
             other_bodies=other,
             search=q.get("q") or None,
+            ids=only,
         )
         due = uow.requests.next_deadlines([r["id"] for r in rows])
-        items = svc.deadlines(uow, page.now, None if auditor else officer.body_id, soon=SOON)
     overdue = sum(1 for i in items if i.overdue)
     for row in rows:
         d = due.get(row["id"])
@@ -210,6 +217,7 @@ def _inbox(page: Page) -> HTMLResponse:
         due_soon=len(items) - overdue, states=[s.value for s in State], state=state,
         parties=[p.value for p in Party], party=party,
         categories=[c.value for c in CrimeCategory], category=category, q=q.get("q", ""),
+        due_filter=due_filter,
     )  # fmt: skip
 
 

@@ -58,7 +58,7 @@ def test_a_request_is_composed_signed_and_sent(web: Web) -> None:
     assert act(head, request_id, "sign").status_code == 303
     assert act(officer, request_id, "send").status_code == 303
     page = officer.get(f"/requests/{request_id}")
-    assert "request:sent" in page.text and "execution" not in offered(officer, request_id)
+    assert "<strong>sent</strong>" in page.text and "execute" not in offered(officer, request_id)
     inbox = web.sign_in("rus-mvd.officer").get("/requests?box=in")
     assert request_id in inbox.text
 
@@ -175,3 +175,25 @@ def test_figures_are_drawn_for_the_secretariat_and_heads_not_for_officers(web: W
     assert figures.status_code == 200
     assert figures.text.count("<svg") == 4
     assert "KAZ → RUS" in figures.text
+
+
+def test_drafts_wait_for_the_head_and_the_due_filter_keeps_what_is_running(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    draft = compose(web, officer).headers["location"].rsplit("/", 1)[1]
+    sent = compose(web, officer, requested_body="BLR-MVD").headers["location"].rsplit("/", 1)[1]
+    head = web.sign_in("kaz-mvd.head")
+    to_sign = head.get("/requests?box=sign").text
+    assert draft in to_sign and sent in to_sign
+    act(head, sent, "sign")
+    act(officer, sent, "send")
+    assert sent not in head.get("/requests?box=sign").text
+    blr = web.sign_in("blr-mvd.officer")
+    act(blr, sent, "receive")
+    assert sent not in blr.get("/requests?box=in&due=soon").text  # 3 days and a bit left
+    web.clock.advance(days=1)
+    blr = web.sign_in("blr-mvd.officer")
+    assert sent in blr.get("/requests?box=in&due=soon").text  # forwarding (Art. 7 para 4)
+    assert sent not in blr.get("/requests?box=in&due=overdue").text
+    web.clock.advance(days=3)
+    blr = web.sign_in("blr-mvd.officer")
+    assert sent in blr.get("/requests?box=in&due=overdue").text
