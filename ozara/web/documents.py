@@ -17,6 +17,7 @@ from ozara.store.repository import NotFound
 from ozara.store.tables import request_signatures
 from ozara.store.uow import SqlUnitOfWork
 
+from . import i18n
 from .page import Forbidden, Page, WebConfig, page_for
 
 
@@ -25,7 +26,8 @@ def pdf_links(page: Page, request_id: str, event_names: list[str]) -> list[tuple
     links = [(f"/requests/{request_id}/pdf", page._("Written request (PDF)"))]
     for n, name in enumerate(event_names):
         if has_notice(name):
-            label = page._("Notice: %(event)s (PDF)") % {"event": name.split(":", 1)[1]}
+            event = page._(i18n.EVENTS.get(name) or name)
+            label = page._("Notice: %(event)s (PDF)") % {"event": event}
             links.append((f"/requests/{request_id}/notices/{n}.pdf", label))
     return links
 

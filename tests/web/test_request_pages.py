@@ -171,10 +171,18 @@ def test_figures_are_drawn_for_the_secretariat_and_heads_not_for_officers(web: W
     act(web.sign_in("kaz-mvd.head"), request_id, "sign")
     act(officer, request_id, "send")
     assert officer.get("/statistics").status_code == 403
-    figures = web.sign_in("csto.secretariat").get("/statistics")
-    assert figures.status_code == 200
-    assert figures.text.count("<svg") == 4
-    assert "KAZ → RUS" in figures.text
+    rus = web.sign_in("rus-mvd.officer")
+    act(rus, request_id, "receive")
+    web.clock.advance(days=2)
+    rus = web.sign_in("rus-mvd.officer")
+    act(rus, request_id, "start_execution")
+    act(rus, request_id, "execute", text="Done")
+    for lang in ("en", "ru", "kk"):
+        figures = web.sign_in("csto.secretariat", lang).get("/statistics")
+        assert figures.status_code == 200
+        assert figures.text.count("<svg") == 4
+        assert "KAZ → RUS" in figures.text
+    assert "2.0" in figures.text  # the median execution time, in days
 
 
 def test_drafts_wait_for_the_head_and_the_due_filter_keeps_what_is_running(web: Web) -> None:
