@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.transport.conftest import free_port
 
+pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: Without these, Chromium tries to reach Google's services, which a closed network refuses.
