@@ -7,11 +7,54 @@ both, and an amendment becomes a new ``RULESET_VERSION`` rather than a silent ed
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 #: The text in force: the Protocol signed in Moscow on 23 December 2014, unamended.
 RULESET_VERSION = "csto-it-2014.1"
+
+#: The languages a rule is worded in; Russian first, the default (Art. 13: working language).
+LANGUAGES: tuple[str, ...] = ("ru", "kk", "en")
+
+
+def language(lang: str) -> str:
+    """``kk``, ``kk-KZ`` or ``kk_KZ`` → ``kk``; a language without a wording → ``ru``."""
+    code = lang.strip().lower().replace("_", "-").partition("-")[0]
+    return code if code in LANGUAGES else LANGUAGES[0]
+
+
+#: A number of an article or a paragraph, or a range of them: ``6``, ``16–18``.
+_NUMBER = r"(\d+(?:\s*[–-]\s*\d+)?)"
+_ARTICLE = re.compile(rf"\bArt\.\s*{_NUMBER}")
+_PARA = re.compile(rf"\bpara\s+{_NUMBER}")
+
+
+def _kk(noun: str) -> Callable[[re.Match[str]], str]:
+    """``6`` → ``6-бап``, ``16–18`` → ``16–18-баптар``: the number first, with a hyphen."""
+
+    def cite(match: re.Match[str]) -> str:
+        number = re.sub(r"\s*[–-]\s*", "–", match[1])
+        return f"{number}-{noun}тар" if "–" in number else f"{number}-{noun}"
+
+    return cite
+
+
+def article_in(article: str, lang: str) -> str:
+    """An article label of the registry (kept in English) in a language of ``LANGUAGES``.
+
+    ``Art. 6 para 2`` → ``Art. 6 para 2`` (en), ``ст. 6 п. 2`` (ru), ``6-бап 2-тармақ`` (kk);
+    ``Art. 6–9`` → ``6–9-баптар`` (kk). Anything else (``—``) is kept; an unknown language
+    gets Russian.
+    """
+    match language(lang):
+        case "en":
+            return article
+        case "kk":
+            return _PARA.sub(_kk("тармақ"), _ARTICLE.sub(_kk("бап"), article))
+        case _:
+            return _PARA.sub(r"п. \1", _ARTICLE.sub(r"ст. \1", article))
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +63,17 @@ class Rule:
     article: str
     text_en: str
     text_ru: str
+    text_kk: str
+
+    def text(self, lang: str) -> str:
+        """The rule's text in ``lang`` (``en``, ``ru``, ``kk``); Russian for any other."""
+        match language(lang):
+            case "en":
+                return self.text_en
+            case "kk":
+                return self.text_kk
+            case _:
+                return self.text_ru
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -32,30 +86,35 @@ RULES: dict[str, Rule] = _rules(
         "Art. 3",
         "the crime category must be one of Art. 3 (a), (b) or (c)",
         "категория преступления должна соответствовать ст. 3 (a), (b) или (c)",
+        "қылмыс санаты 3-баптың (a), (b) немесе (c) тармақшаларының біріне сәйкес келуге тиіс",
     ),
     Rule(
         "art3.qualification",
         "Art. 3",
         "the national legal qualification (article of the criminal code) is required",
         "требуется правовая квалификация по национальному законодательству",
+        "ұлттық заңнама бойынша құқықтық саралау (қылмыстық кодекстің бабы) көрсетілуге тиіс",
     ),
     Rule(
         "art4.designated",
         "Art. 4",
         "cooperation runs only between designated competent bodies",
         "взаимодействие осуществляется только между уполномоченными компетентными органами",
+        "өзара іс-қимыл тек уәкілетті құзыретті органдар арасында жүзеге асырылады",
     ),
     Rule(
         "art4.distinct_parties",
         "Art. 4",
         "the requesting and the requested body must belong to different Parties",
         "запрашивающий и запрашиваемый органы должны принадлежать разным Сторонам",
+        "сұрау салушы орган мен сұрау салынатын орган әртүрлі Тараптарға жатуға тиіс",
     ),
     Rule(
         "art6.required",
         "Art. 6 para 2",
         "a request must state this field",
         "запрос должен содержать это поле",
+        "сұрау салу осы өрісті қамтуға тиіс",
     ),
     Rule(
         "art6.assistance_item",
@@ -63,42 +122,52 @@ RULES: dict[str, Rule] = _rules(
         "each item of assistance sought is an operational-search measure or a procedural action",
         "каждый пункт запрашиваемой помощи — оперативно-розыскное мероприятие "
         "или процессуальное действие",
+        "сұралатын көмектің әрбір тармағы жедел-іздестіру іс-шарасы немесе процестік әрекет "
+        "болуға тиіс",
     ),
     Rule(
         "art6.written",
         "Art. 6 para 3",
         "a request is sent in writing: it must be signed before it is sent",
         "запрос направляется в письменной форме: он должен быть подписан до отправки",
+        "сұрау салу жазбаша нысанда жіберіледі: оған жіберілгенге дейін қол қойылуға тиіс",
     ),
     Rule(
         "art6.urgent",
         "Art. 6 para 4",
         "only an urgent request about a crime being prepared may be sent before its written form",
         "только срочный запрос о готовящемся преступлении может быть передан до письменного",
+        "жазбаша нысанда жіберілгенге дейін тек дайындалып жатқан қылмыс туралы шұғыл сұрау салу "
+        "ғана берілуі мүмкін",
     ),
     Rule(
         "art6.urgent_confirmation",
         "Art. 6 para 4",
         "an urgent request must be confirmed in writing within 72 hours of its transmission",
         "срочный запрос должен быть письменно подтверждён в течение 72 часов",
+        "шұғыл сұрау салу берілген сәттен бастап 72 сағат ішінде жазбаша расталуға тиіс",
     ),
     Rule(
         "art6.signatory",
         "Art. 6 para 5",
         "a request is signed by the head of the requesting body or a deputy",
         "запрос подписывается руководителем запрашивающего органа или его заместителем",
+        "сұрау салуға сұрау салушы органның басшысы немесе оның орынбасары қол қояды",
     ),
     Rule(
         "art6.attachment",
         "Art. 6 para 2",
         "an attachment needs a file name, a size and a SHA-256 digest",
         "вложение должно иметь имя файла, размер и хэш SHA-256",
+        "қосымшада файлдың атауы, көлемі және SHA-256 хэші болуға тиіс",
     ),
     Rule(
         "art7.execution_term",
         "Art. 7 para 2",
         "a request is executed within 30 days of its receipt unless another term is agreed",
         "запрос исполняется в срок не более 30 дней с даты его получения",
+        "егер өзге мерзім келісілмесе, сұрау салу ол алынған күннен бастап 30 күннен аспайтын "
+        "мерзімде орындалады",
     ),
     Rule(
         "art7.delay_notice",
@@ -107,6 +176,8 @@ RULES: dict[str, Rule] = _rules(
         "or substantially delay execution",
         "запрашивающая Сторона незамедлительно уведомляется об обстоятельствах, "
         "препятствующих исполнению",
+        "орындауға кедергі келтіретін немесе оны едәуір кідіртетін мән-жайлар туралы сұрау салушы "
+        "Тарапқа дереу хабарланады",
     ),
     Rule(
         "art7.forwarding",
@@ -115,18 +186,23 @@ RULES: dict[str, Rule] = _rules(
         "competent body of the same state, informing the requesting body at the same time",
         "запрос вне компетенции передаётся в течение 3 дней компетентному органу "
         "своего государства с одновременным уведомлением запрашивающего органа",
+        "органның құзыретіне жатпайтын сұрау салу ол алынған күннен бастап 3 күн ішінде өз "
+        "мемлекетінің құзыретті органына беріледі, бұл туралы сұрау салушы органға бір мезгілде "
+        "хабарланады",
     ),
     Rule(
         "art7.additional_information",
         "Art. 7 para 5",
         "the requested Party may ask for additional information",
         "запрашиваемая Сторона вправе запросить дополнительные сведения",
+        "сұрау салынатын Тарап қосымша мәліметтер сұратуға құқылы",
     ),
     Rule(
         "art7.postponement",
         "Art. 7 para 6",
         "execution may be postponed, informing the requesting Party",
         "исполнение может быть отсрочено с уведомлением запрашивающей Стороны",
+        "сұрау салушы Тарапты хабардар ете отырып, орындау кейінге қалдырылуы мүмкін",
     ),
     Rule(
         "art7.conditions",
@@ -134,66 +210,80 @@ RULES: dict[str, Rule] = _rules(
         "execution may be made subject to conditions after consultations; "
         "accepted conditions bind the requesting Party",
         "исполнение может быть обусловлено условиями; принятые условия обязательны",
+        "консультациялардан кейін орындау белгілі бір шарттар сақталған жағдайда жүзеге асырылуы "
+        "мүмкін; қабылданған шарттар сұрау салушы Тарап үшін міндетті",
     ),
     Rule(
         "art7.results",
         "Art. 7 para 7",
         "the results of execution are reported to the requesting Party",
         "о результатах исполнения сообщается запрашивающей Стороне",
+        "орындау нәтижелері туралы сұрау салушы Тарапқа хабарланады",
     ),
     Rule(
         "art9.reasons",
         "Art. 9 para 2",
         "a refusal, in full or in part, is notified in writing with its reasons",
         "об отказе, полном или частичном, уведомляют письменно с указанием причин",
+        "орындаудан толық немесе ішінара бас тарту туралы себептері көрсетіле отырып, жазбаша "
+        "хабарланады",
     ),
     Rule(
         "art9.refusal",
         "Art. 9 para 1",
         "execution may be refused in full or in part if it contradicts national law",
         "в исполнении может быть отказано полностью или частично",
+        "егер орындау ұлттық заңнамаға қайшы келсе, орындаудан толық немесе ішінара бас тартылуы "
+        "мүмкін",
     ),
     Rule(
         "art16.in_force",
         "Art. 16",
         "the Protocol must be in force for both Parties on the date of the action",
         "Протокол должен действовать для обеих Сторон на дату действия",
+        "әрекет жасалған күні Хаттама екі Тарап үшін де күшінде болуға тиіс",
     ),
     Rule(
         "art18.withdrawal",
         "Art. 18",
         "a withdrawal takes effect no earlier than 6 months after its written notice",
         "выход вступает в силу не ранее чем через 6 месяцев после уведомления",
+        "Хаттамадан шығу ол туралы жазбаша хабарламадан кейін кемінде 6 ай өткен соң күшіне енеді",
     ),
     Rule(
         "lifecycle.transition",
         "Art. 6–9",
         "this action is not allowed in the request's current state",
         "это действие недопустимо в текущем состоянии запроса",
+        "сұрау салудың ағымдағы күйінде бұл әрекетке жол берілмейді",
     ),
     Rule(
         "lifecycle.withdrawal",
         "Art. 6 para 1",
         "the requesting body may withdraw its request until it is finished",
         "запрашивающий орган может отозвать свой запрос до его завершения",
+        "сұрау салушы орган өз сұрау салуын ол аяқталғанға дейін кері қайтарып ала алады",
     ),
     Rule(
         "lifecycle.role",
         "Art. 4",
         "this action is reserved to another role or another competent body",
         "это действие относится к другой роли или другому компетентному органу",
+        "бұл әрекет басқа рөлге немесе басқа құзыретті органға тиесілі",
     ),
     Rule(
         "input.unknown_field",
         "—",
         "this field is not part of a request document",
         "такого поля нет в документе запроса",
+        "сұрау салу құжатында мұндай өріс жоқ",
     ),
     Rule(
         "input.type",
         "—",
         "the field has the wrong type or format",
         "поле имеет неверный тип или формат",
+        "өрістің түрі немесе пішімі қате",
     ),
 )
 

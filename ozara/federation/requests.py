@@ -36,7 +36,9 @@ from ozara.core.requests import parse_request
 from ozara.crypto import KeyPair
 from ozara.documents import (
     REQUEST_SIGNER_ROLES,
+    Attachment,
     Document,
+    DocumentRejected,
     DocumentType,
     JSONObject,
     NodeKeys,
@@ -45,8 +47,10 @@ from ozara.documents import (
     TrustList,
     TrustState,
     officer_signature,
+    open_sealed,
 )
 from ozara.services.requests import context, record_events
+from ozara.store.attachments import AttachmentRepository, StoredFile
 from ozara.store.repository import NotFound
 from ozara.store.tables import request_signatures
 from ozara.store.uow import SqlUnitOfWork
@@ -146,6 +150,10 @@ class FederatedPeers:
             signatures = (signature,)
         else:
             body = action_body(before, command, actor, now)
+        files: tuple[Attachment, ...] = ()
+        if action in (Action.SEND, Action.SEND_URGENT):
+            stored = AttachmentRepository(uow.connection).of(after.id)
+            files = tuple(Attachment(f.filename, f.media_type, f.content) for f in stored)
         document = Document(
             id=uuid.uuid4(),
             type=DOCUMENT_TYPES[action],
@@ -154,6 +162,7 @@ class FederatedPeers:
             created_at=now,
             body=body,
             trust_list_version=trust.current.version,
+            attachments=files,
             officer_signatures=signatures,
         )
         enqueue(uow.connection, document, keys=self.keys, trust=trust, now=now)
@@ -331,7 +340,34 @@ def handle_request(ctx: HandlerContext, item: InboxItem) -> Result:
         events += sent.events
     ctx.uow.requests.add(sent.request, ctx.now)
     record_events(ctx.uow, _via(events, item))
-    return Result("applied", f"request {body.request_id} from {requesting}: {sent.request.state}")
+    kept = _keep_attachments(ctx, item, sent.request)
+    return Result(
+        "applied",
+        f"request {body.request_id} from {requesting}: {sent.request.state}"
+        + (f", {kept} file(s)" if kept else ""),
+    )
+
+
+def _keep_attachments(ctx: HandlerContext, item: InboxItem, request: Request) -> int:
+    """Store the files that came with the request, each matching a hash the request lists
+    (and the signatory signed). The inbox verified them at receipt; they are read again
+    from the sealed document, which only this node can decrypt."""
+    if not request.content.attachments or ctx.keys is None:
+        return 0
+    try:
+        opened = open_sealed(item.sealed, ctx.keys, ctx.trust_state, item.received_at)
+    except DocumentRejected as exc:
+        raise Refused(f"the attached files cannot be read again: {exc}; nothing applied") from None
+    by_hash = {a.sha256: a for a in opened.attachments}
+    repo = AttachmentRepository(ctx.uow.connection)
+    kept = 0
+    for listed in request.content.attachments:
+        file = by_hash.get(listed.sha256)
+        if file is not None and file.size == listed.size:
+            repo.add(request.id, StoredFile(file.sha256, listed.filename, file.media_type,
+                                            file.size, file.content))  # fmt: skip
+            kept += 1
+    return kept
 
 
 def _confirm(ctx: HandlerContext, item: InboxItem, body: RequestBody) -> Result:

@@ -7,13 +7,12 @@ without rendering anything.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ozara.core.requests import AssistanceKind, CrimeCategory
-from ozara.core.rules import RULES
+from ozara.core.rules import RULES, article_in
 
 #: In the genitive, as the documents cite it: "ст. 9 Протокола о взаимодействии ...".
 PROTOCOL_RU = (
@@ -22,13 +21,10 @@ PROTOCOL_RU = (
     "(Москва, 23 декабря 2014 г.)"
 )
 
-_ARTICLE = re.compile(r"\bArt\.\s*")
-_PARA = re.compile(r"\bpara\s+")
-
 
 def article_ru(article: str) -> str:
     """``Art. 7 para 4`` → ``ст. 7 п. 4``: the rule registry keeps one article label, in English."""
-    return _PARA.sub("п. ", _ARTICLE.sub("ст. ", article))
+    return article_in(article, "ru")
 
 
 def rule_article_ru(rule_id: str) -> str:

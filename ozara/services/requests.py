@@ -28,6 +28,7 @@ from ozara.core.lifecycle import (
 from ozara.core.parties import Officer, Registry, Role
 from ozara.core.requests import RequestContent, check_parties, parse_request
 from ozara.core.rules import ProtocolError, violation
+from ozara.store.attachments import AttachmentRepository, StoredFile
 from ozara.store.uow import SqlUnitOfWork
 
 
@@ -93,11 +94,50 @@ def validate_document(
     return content, ctx.registry
 
 
-def create_request(uow: SqlUnitOfWork, document: object, actor_id: str, now: datetime) -> str:
-    """Validate a request document and store it as a draft; returns its number."""
+#: All the files of one request together: they travel in one sealed document, and the
+#: receiving node accepts up to 32 MiB (``transport.inbox.MAX_DOCUMENT_BYTES``).
+MAX_ATTACHMENT_BYTES = 24 * 1024 * 1024
+
+
+def check_files(content: RequestContent, files: Sequence[StoredFile]) -> None:
+    """The uploaded files are exactly the attachments the request lists (Art. 6 para 2)."""
+    rule = "art6.attachment"
+    problems = []
+    listed = {(a.sha256, a.size) for a in content.attachments}
+    given = {(f.sha256, f.size) for f in files}
+    for n, a in enumerate(content.attachments):
+        if (a.sha256, a.size) not in given:
+            why = f"no file with this SHA-256 and size for {a.filename!r}"
+            problems.append(violation(f"attachments[{n}]", rule, why))
+    for f in files:
+        if (f.sha256, f.size) not in listed:
+            problems.append(violation("attachments", rule, f"{f.filename!r} is not listed"))
+    if len({f.filename for f in files}) != len(files):
+        problems.append(violation("attachments", rule, "two files have one name"))
+    if sum(f.size for f in files) > MAX_ATTACHMENT_BYTES:
+        limit = f"at most {MAX_ATTACHMENT_BYTES // 2**20} MiB of files in all"
+        problems.append(violation("attachments", rule, limit))
+    if problems:
+        raise ProtocolError(problems)
+
+
+def create_request(
+    uow: SqlUnitOfWork,
+    document: object,
+    actor_id: str,
+    now: datetime,
+    files: Sequence[StoredFile] = (),
+) -> str:
+    """Validate a request document and store it as a draft; returns its number.
+
+    ``files`` are the contents of the attachments the document lists; without them (the
+    CLI) the attachments are described only, and travel by other means.
+    """
     now = require_utc(now)
     actor = uow.registry.officer(actor_id)
     content, registry = validate_document(uow, document, now)
+    if files:
+        check_files(content, files)
     requesting = registry.get(content.requesting_body)
     assert requesting is not None  # check_parties found it designated
     year = now.astimezone(requesting.zone).year
@@ -105,6 +145,8 @@ def create_request(uow: SqlUnitOfWork, document: object, actor_id: str, now: dat
     request_id = f"{content.requesting_body}-{year}-{number:05d}"
     request = new_request(request_id, content, actor, now)
     uow.requests.add(request, now)
+    for file in files:
+        AttachmentRepository(uow.connection).add(request_id, file)
     record_events(uow, [creation_event(request)])
     uow.commit()
     return request_id

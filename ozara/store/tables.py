@@ -343,3 +343,17 @@ web_sessions = Table(
     _instant("expires_at", nullable=False),  # absolute end, whatever the activity
     Index("ix_web_sessions_officer", "officer_id"),
 )
+
+#: The files a request carries (Art. 6 para 2: "documents attached"), kept with it and sent
+#: with it, hashed and encrypted, to the other side's node. Their SHA-256 is in the request's
+#: content, so the signatory's signature covers them.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("request_id", String(64), ForeignKey("requests.id"), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("filename", Text, nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)

@@ -5,6 +5,8 @@ Reading one is reading the request: the same access check and audit row as its p
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from ozara.core.parties import Officer
 from ozara.documents import OfficerSignature
 from ozara.pdf import has_notice, render_notice, render_request
 from ozara.services import requests as svc
+from ozara.store.attachments import AttachmentRepository
 from ozara.store.repository import NotFound
 from ozara.store.tables import request_signatures
 from ozara.store.uow import SqlUnitOfWork
@@ -33,6 +36,8 @@ def pdf_links(page: Page, request_id: str, event_names: list[str]) -> list[tuple
 
 
 def add_document_routes(app: FastAPI, config: WebConfig) -> None:
+    add_attachment_route(app, config)
+
     @app.get("/requests/{request_id}/pdf")
     def request_pdf(request: Request, request_id: str) -> Response:
         page = page_for(request, config)
@@ -55,6 +60,23 @@ def add_document_routes(app: FastAPI, config: WebConfig) -> None:
             signatory = _local_officer(uow, event.actor_id)
         data = render_notice(view.request, event, view.registry, signatory)
         return _pdf(data, f"{request_id}-{number}.pdf")
+
+
+def add_attachment_route(app: FastAPI, config: WebConfig) -> None:
+    @app.get("/requests/{request_id}/attachments/{sha256}")
+    def attachment(request: Request, request_id: str, sha256: str) -> Response:
+        page = page_for(request, config)
+        with SqlUnitOfWork(config.engine) as uow:
+            _view(page, uow, request_id)  # the same access check and audit as the page
+            file = AttachmentRepository(uow.connection).get(request_id, sha256)
+        if file is None:
+            return page.error(404, page._("Not found"), page._("No such document."))
+        # Always a download, never rendered here: a file is the other side's content.
+        return Response(
+            file.content,
+            media_type="application/octet-stream",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(file.filename)}"},
+        )
 
 
 def _view(page: Page, uow: SqlUnitOfWork, request_id: str) -> svc.RequestView:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import UploadFile
 
 from ozara.services import accounts
 from ozara.services.requests import RequestPeers
@@ -48,6 +49,8 @@ class Page:
     config: WebConfig
     lang: str
     session: accounts.Session | None
+    #: Files posted with the form (``name="files"``), once ``form()`` has read it.
+    uploads: list[UploadFile] = field(default_factory=list)
 
     @property
     def now(self) -> datetime:
@@ -78,8 +81,14 @@ class Page:
         """The posted form, its CSRF token checked against the session's."""
         data = await self.request.form()
         fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        self.uploads = [
+            v
+            for k, v in data.multi_items()
+            if k == "files" and not isinstance(v, str) and v.filename
+        ]
         expected = self.session.csrf_token if self.session else None
         if not expected or not secrets.compare_digest(fields.get("csrf", ""), expected):
+            await data.close()
             raise Forbidden(self._("The form has expired or did not come from this site."))
         return fields
 

@@ -7,6 +7,8 @@ actions are offered, and a posted action the core refuses comes back with its ar
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,9 +21,10 @@ from ozara.core.events import RequestEvent
 from ozara.core.lifecycle import Command, deadline_owner
 from ozara.core.parties import Party, Role
 from ozara.core.requests import AssistanceKind, CrimeCategory
-from ozara.core.rules import ProtocolError, Violation
+from ozara.core.rules import RULES, ProtocolError, Violation, article_in
 from ozara.federation.requests import SignatoryKeyMissing, Unroutable
 from ozara.services import requests as svc
+from ozara.store.attachments import AttachmentRepository, StoredFile
 from ozara.store.repository import ConcurrentChange, NotFound
 from ozara.store.tables import audit_log, inbox, outbox
 from ozara.store.uow import SqlUnitOfWork
@@ -47,7 +50,9 @@ _TEXT_FIELDS = (
 )
 
 
-def document_from_form(form: dict[str, str], body_id: str) -> dict[str, Any]:
+def document_from_form(
+    form: dict[str, str], body_id: str, files: Sequence[StoredFile] = ()
+) -> dict[str, Any]:
     """The request document (ozara/schemas/request.schema.json) a compose form describes."""
     items = [
         {"kind": kind.value, "description": line.strip()}
@@ -73,7 +78,31 @@ def document_from_form(form: dict[str, str], body_id: str) -> dict[str, Any]:
         "urgent": form.get("urgent") == "1",
         "urgent_grounds": text["urgent_grounds"],
         "reference": text["reference"],
-    }
+        "attachments": [
+            {"filename": f.filename, "size": f.size, "sha256": f.sha256,
+             "media_type": f.media_type}
+            for f in files
+        ],
+    }  # fmt: skip
+
+
+def safe_filename(name: str) -> str:
+    """The file's own name, without any path, control character or reserved character."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(c for c in base if c.isprintable() and c not in '<>:"|?*').strip(" .")
+    return cleaned[:200] or "file"
+
+
+async def _files(page: Page) -> list[StoredFile]:
+    out = []
+    for upload in page.uploads:
+        content = await upload.read()
+        await upload.close()
+        media = upload.content_type or "application/octet-stream"
+        digest = hashlib.sha256(content).hexdigest()
+        out.append(StoredFile(digest, safe_filename(upload.filename or ""), media[:255],
+                              len(content), content))  # fmt: skip
+    return out
 
 
 def _field(v: Violation) -> str:
@@ -82,8 +111,17 @@ def _field(v: Violation) -> str:
     return "operational_search_measures" if head == "assistance" else head
 
 
-def _messages(error: ProtocolError) -> list[str]:
-    return [f"{v.field}: {v.message} ({v.article})" for v in error.violations]
+def explain(v: Violation, lang: str) -> str:
+    """The broken rule in the officer's language, with its article; the specific detail
+    (a body's id, a limit) as the core gave it."""
+    rule = RULES[v.rule]
+    detail = v.message.removeprefix(rule.text_en).removeprefix(": ")
+    text = rule.text(lang) + (f": {detail}" if detail else "")
+    return f"{text} ({article_in(v.article, lang)})"
+
+
+def _messages(page: Page, error: ProtocolError) -> list[str]:
+    return [f"{v.field}: {explain(v, page.lang)}" for v in error.violations]
 
 
 def add_request_pages(app: FastAPI, config: WebConfig) -> None:
@@ -107,8 +145,7 @@ def add_request_pages(app: FastAPI, config: WebConfig) -> None:
                 svc.validate_document(uow, document_from_form(form, body), page.now)
             except ProtocolError as e:
                 found = [
-                    {"field": _field(v), "message": f"{v.message} ({v.article})"}
-                    for v in e.violations
+                    {"field": _field(v), "message": explain(v, page.lang)} for v in e.violations
                 ]
                 return JSONResponse({"violations": found})
         return JSONResponse({"violations": []})
@@ -119,11 +156,13 @@ def add_request_pages(app: FastAPI, config: WebConfig) -> None:
         form = await page.form()
         body = _own_body(page)
         assert page.session is not None
+        files = await _files(page)
         try:
             with SqlUnitOfWork(config.engine) as uow:
                 rid = svc.create_request(
-                    uow, document_from_form(form, body), page.session.officer.id, page.now
-                )
+                    uow, document_from_form(form, body, files), page.session.officer.id,
+                    page.now, files,
+                )  # fmt: skip
         except ProtocolError as e:
             return _compose(page, form, list(e.violations), status=422)
         return RedirectResponse(f"/requests/{rid}", status_code=303)
@@ -153,7 +192,7 @@ def add_request_pages(app: FastAPI, config: WebConfig) -> None:
         except svc.AccessDenied as e:
             raise Forbidden(str(e)) from None
         except ProtocolError as e:
-            return _request_page(page, request_id, errors=_messages(e), status=422)
+            return _request_page(page, request_id, errors=_messages(page, e), status=422)
         except (Unroutable, SignatoryKeyMissing, ConcurrentChange) as e:
             return _request_page(page, request_id, errors=[str(e)], status=409)
         return RedirectResponse(f"/requests/{request_id}", status_code=303)
@@ -231,11 +270,11 @@ def _compose(
     field_errors: dict[str, str] = {}
     for v in violations:
         name = _field(v)
-        field_errors[name] = f"{field_errors.get(name, '')} {v.message} ({v.article})".strip()
+        field_errors[name] = f"{field_errors.get(name, '')} {explain(v, page.lang)}".strip()
     return page.render(
         "compose.html", status, bodies=bodies, form=_Form(form), text_fields=fields,
         categories=[c.value for c in CrimeCategory], field_errors=field_errors,
-        errors=[f"{v.field}: {v.message} ({v.article})" for v in violations],
+        errors=[f"{v.field}: {explain(v, page.lang)}" for v in violations],
     )  # fmt: skip
 
 
@@ -257,6 +296,7 @@ def _request_page(
         with SqlUnitOfWork(page.config.engine) as uow:
             view = svc.show(uow, request_id, page.session.officer.id, page.now)
             documents = _documents(uow, request_id) + _received(uow, view.events)
+            held = {f.sha256 for f in AttachmentRepository(uow.connection).of(request_id)}
     except svc.AccessDenied:
         return page.error(
             403, page._("Access denied"),
@@ -302,6 +342,7 @@ def _request_page(
         body_name=lambda b: f"{b} — {reg.get(b).name_ru}" if reg.get(b) else b,  # type: ignore[union-attr]
         now_iso=page.now.isoformat(),
         pdf_links=pdf_links(page, r.id, [e.name for e in view.events]),
+        files=[(a, a.sha256 in held) for a in r.content.attachments],
     )  # fmt: skip
 
 

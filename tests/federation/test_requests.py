@@ -6,6 +6,7 @@ at the same version, with the same deadlines (Art. 6–9, docs/federation.md).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -14,12 +15,14 @@ import pytest
 from ozara.core.deadlines import DeadlineKind
 from ozara.core.lifecycle import Action, Command, Request, State
 from ozara.core.parties import Party
+from ozara.core.rules import ProtocolError
 from ozara.crypto import DEFAULT_SUITE_ID, get_suite
 from ozara.documents import Document, DocumentType, TrustState
 from ozara.federation import process_inbox, processing_errors
 from ozara.federation.dispatch import DEFER_LIMIT, dead_letters
 from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing, Unroutable
 from ozara.services import requests as svc
+from ozara.store.attachments import AttachmentRepository, StoredFile
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue, outbox
 from tests.documents.federation import entry_for
@@ -333,3 +336,29 @@ def test_a_document_queued_before_a_new_trust_list_is_resealed_and_delivered(
     assert delivered.sealed != queued.sealed and delivered.content_sha256 != queued.content_sha256
     w.process_all()
     assert copy(w.rus, request_id).state is State.SENT
+
+
+def test_attached_files_travel_with_the_request_hashed_and_encrypted(
+    make_world: WorldFactory,
+) -> None:
+    w = make_world("rus")
+    content = b"%PDF-1.7 protocol of the inspection"
+    digest = hashlib.sha256(content).hexdigest()
+    listed = [{"filename": "protocol.pdf", "size": len(content), "sha256": digest,
+               "media_type": "application/pdf"}]  # fmt: skip
+    file = StoredFile(digest, "protocol.pdf", "application/pdf", len(content), content)
+    with SqlUnitOfWork(w.kaz.engine) as uow:
+        request_id = svc.create_request(
+            uow, request_document(attachments=listed), "kaz-mvd.officer", w.clock.now, [file]
+        )
+    act(w, w.kaz, request_id, Action.SIGN, "kaz-mvd.head")
+    act(w, w.kaz, request_id, Action.SEND, "kaz-mvd.officer")
+    (queued,) = outbox.entries(w.kaz.engine)
+    assert content not in queued.sealed  # encrypted to the Russian node
+    exchange(w)
+    with SqlUnitOfWork(w.rus.engine) as uow:
+        (kept,) = AttachmentRepository(uow.connection).of(request_id)
+    assert kept == file
+    # A file the request does not list, or a listed one missing, is refused before storing.
+    with SqlUnitOfWork(w.kaz.engine) as uow, pytest.raises(ProtocolError, match="not listed"):
+        svc.create_request(uow, request_document(), "kaz-mvd.officer", w.clock.now, [file])

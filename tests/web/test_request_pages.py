@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
@@ -205,3 +206,41 @@ def test_drafts_wait_for_the_head_and_the_due_filter_keeps_what_is_running(web: 
     web.clock.advance(days=3)
     blr = web.sign_in("blr-mvd.officer")
     assert sent in blr.get("/requests?box=in&due=overdue").text
+
+
+def test_attached_documents_are_kept_listed_and_downloaded_by_the_parties_only(
+    web: Web,
+) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    content = "Выписка по счёту KZ-01: 1 000 000 тенге\n".encode()
+    token = csrf_of(officer, "/requests/new")
+    created = officer.post(
+        "/requests/new", data={**FORM, "csrf": token},
+        files=[("files", ("выписка.txt", content, "text/plain"))],
+    )  # fmt: skip
+    assert created.status_code == 303, created.text
+    request_id = created.headers["location"].rsplit("/", 1)[1]
+    page = officer.get(f"/requests/{request_id}").text
+    digest = hashlib.sha256(content).hexdigest()
+    assert "выписка.txt" in page and f"/attachments/{digest}" in page
+    download = officer.get(f"/requests/{request_id}/attachments/{digest}")
+    assert download.status_code == 200 and download.content == content
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert "attachment;" in download.headers["content-disposition"]
+    stranger = web.sign_in("blr-mvd.officer")
+    assert stranger.get(f"/requests/{request_id}/attachments/{digest}").status_code == 403
+    same_name = officer.post(
+        "/requests/new", data={**FORM, "csrf": token},
+        files=[("files", ("a.txt", b"one", "text/plain")), ("files", ("a.txt", b"two", None))],
+    )  # fmt: skip
+    assert same_name.status_code == 422 and "two files have one name" in same_name.text
+
+
+def test_a_refusal_is_explained_in_the_officers_language_with_its_article(web: Web) -> None:
+    for lang, article in (("ru", "ст. 6 п. 5"), ("kk", "6-бап 5-тармақ"), ("en", "Art. 6 para 5")):
+        officer = web.sign_in("kaz-mvd.officer", lang)
+        request_id = compose(web, officer).headers["location"].rsplit("/", 1)[1]
+        refused = act(officer, request_id, "sign")
+        assert refused.status_code == 422 and article in refused.text, lang
+    check = officer.post("/requests/check", data={**FORM, "purpose": "", "csrf": csrf_of(officer)})
+    assert "Art. 6 para 2" in check.json()["violations"][0]["message"]
