@@ -25,8 +25,10 @@ from ozara.api.node import create_app
 from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
 from ozara.federation.dispatch import process_inbox
 from ozara.federation.requests import FederatedPeers
+from ozara.federation.statistics import send_report
 from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.store import db
+from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import DeliveryWorker, HttpxTransport, Inbox
 from ozara.transport.http import client_tls_context
 from ozara.transport.inbox import MAX_DOCUMENT_BYTES
@@ -133,6 +135,11 @@ def serve(
         daemon=True,
     )
     processor.start()
+    reporter = threading.Thread(
+        target=report_statistics_forever, args=(engine, trust, node, stop), daemon=True,
+        name="ozara-statistics",
+    )  # fmt: skip
+    reporter.start()
     worker_thread: threading.Thread | None = None
     if deliver:
         tls = None
@@ -164,9 +171,29 @@ def serve(
     finally:
         stop.set()
         processor.join(timeout=10)
+        reporter.join(timeout=10)
         if worker_thread is not None:
             worker_thread.join(timeout=10)
         engine.dispose()
+
+
+def report_statistics_forever(
+    engine: Engine,
+    trust: TrustHolder,
+    node: NodeConfig,
+    stop: threading.Event,
+    every: float = 24 * 3600,
+) -> None:
+    """A Party node sends its figures to the Secretariat's node at start and once a day."""
+    while not stop.is_set():
+        state = trust()
+        if node.keys.node_id != state.current.issuer:
+            try:
+                with SqlUnitOfWork(engine) as uow:
+                    send_report(uow, utc_now(), keys=node.keys, trust=state)
+            except Exception as exc:  # retried at the next beat; the node keeps serving
+                typer.echo(f"statistics report: {exc.__class__.__name__}: {exc}", err=True)
+        stop.wait(every)
 
 
 def process_inbox_forever(

@@ -18,6 +18,7 @@ from ozara.core.parties import CompetentBody, Party
 from ozara.core.rules import ProtocolError
 from ozara.demo.federation import Federation, Node
 from ozara.federation import broadcast_designation
+from ozara.federation.statistics import organization_figures, send_report
 from ozara.seed import officers_for
 from ozara.services import requests as svc
 from ozara.services.node import add_officer
@@ -340,8 +341,14 @@ def run(fed: Federation) -> Demo:
     d.now = START + timedelta(days=21)
     designate_and_use(d)
 
-    # The end of the story: a month after it began.
+    # The end of the story: a month after it began. Each Party node reports its figures
+    # (aggregates only) to the Secretariat's node, whose pages draw the whole picture.
     d.now = START + timedelta(days=31)
+    for node in d.fed.nodes.values():
+        if node.party is not None:
+            with SqlUnitOfWork(node.engine) as uow:
+                send_report(uow, d.now, keys=node.keys, trust=node.trust.state)
+    d.fed.pump()
     return d
 
 
@@ -421,6 +428,22 @@ def report(d: Demo) -> str:
                     continue
             copies.append(f"{node.node_id} {r.state.value} v{r.version}")
         out.append(f"   {rid:<24} " + "  =  ".join(copies))
+    with SqlUnitOfWork(fed.nodes["CSTO-SEC"].engine) as uow:
+        whole = organization_figures(uow)
+    if whole is not None:
+        fig = whole.figures
+        median = fig.median_execution_days
+        out += [
+            "",
+            f"== Figures at the Secretariat's node, from the reports of {len(whole.reports)} "
+            "Party nodes (aggregates only, no case)",
+            "   requests by pair: "
+            + ", ".join(f"{a.value}→{b.value} {n}" for (a, b), n in sorted(fig.pairs.items())),
+            f"   executed: {len(fig.execution_days)}, median "
+            + ("-" if median is None else f"{median:.1f} days")
+            + "; refusals: "
+            + ", ".join(f"{p.value} {n}" for p, n in sorted(fig.refusals.items())),
+        ]
     delivered = sum(h.delivery == "delivered" for h in fed.hops)
     applied = sum(h.processing.startswith(("applied", "unchanged")) for h in fed.hops)
     out += [

@@ -54,6 +54,7 @@ class DocumentType(enum.StrEnum):
     DESIGNATION_NOTICE = "designation_notice"
     TREATY_NOTIFICATION = "treaty_notification"
     TRUST_LIST = "trust_list"
+    STATISTICS_REPORT = "statistics_report"  # a Party node's aggregates, to the Secretariat
 
 
 class SignerRole(enum.StrEnum):

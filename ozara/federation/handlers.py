@@ -27,6 +27,7 @@ from ozara.store.tables import applied_notices
 from .context import Handler, HandlerContext, InboxItem, Refused, Result
 from .payloads import read_designation, read_notification, read_trust_list
 from .requests import REQUEST_HANDLERS
+from .statistics import handle_report
 from .trust_store import save_trust_list
 
 
@@ -122,5 +123,6 @@ DEFAULT_HANDLERS: Mapping[DocumentType, Handler] = {
     DocumentType.DESIGNATION_NOTICE: handle_designation,
     DocumentType.TREATY_NOTIFICATION: handle_treaty_notification,
     DocumentType.TRUST_LIST: handle_trust_list,
+    DocumentType.STATISTICS_REPORT: handle_report,
     **REQUEST_HANDLERS,
 }

@@ -1,14 +1,15 @@
 """Figures on the requests a node holds, for the Secretariat's and the heads' pages.
 
-All from this node's own database: the requests its bodies sent or received. (A view over
-the whole Organization would need each node to report its figures to the Secretariat: not
-built yet.)
+From this node's own database: the requests its bodies sent or received. The Secretariat's
+node holds no request; it sums the reports of the Party nodes
+(``ozara.federation.statistics``).
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,16 +37,23 @@ class Figures:
         return statistics.median(self.execution_days) if self.execution_days else None
 
 
-def figures(uow: SqlUnitOfWork, now: datetime) -> Figures:
+def figures(
+    uow: SqlUnitOfWork, now: datetime, *, received_by: Collection[str] | None = None
+) -> Figures:
+    """All the requests this node holds; or, with ``received_by``, only those these bodies
+    received, the refusals they gave and the deadlines they owe (a node's own share, which
+    it reports to the Secretariat: each request is then counted once, by its requested side).
+    """
     now = require_utc(now)
     registry = uow.registry.registry()
     conn = uow.connection
     r = requests.c
-    sent = conn.execute(
-        select(r.requesting_body, r.requested_body, func.count())
-        .where(r.state.not_in(["draft", "signed"]))
-        .group_by(r.requesting_body, r.requested_body)
-    ).all()
+    query = select(r.requesting_body, r.requested_body, func.count()).where(
+        r.state.not_in(["draft", "signed"])
+    )
+    if received_by is not None:
+        query = query.where(r.requested_body.in_(list(received_by)))
+    sent = conn.execute(query.group_by(r.requesting_body, r.requested_body)).all()
     pairs: Counter[tuple[Party, Party]] = Counter()
     for src, dst, n in sent:
         a, b = _party(registry, src), _party(registry, dst)
@@ -54,14 +62,15 @@ def figures(uow: SqlUnitOfWork, now: datetime) -> Figures:
     e = request_events.c
     moments: dict[str, dict[str, datetime]] = {}
     refused: Counter[Party] = Counter()
-    for request_id, name, at, body in conn.execute(
-        select(e.request_id, e.name, e.at, e.body_id).where(
-            e.name.in_(
-                ["request:received", "request:executed", "request:refused",
-                 "request:partially_refused"]
-            )
+    events = select(e.request_id, e.name, e.at, e.body_id).where(
+        e.name.in_(
+            ["request:received", "request:executed", "request:refused",
+             "request:partially_refused"]
         )
-    ):  # fmt: skip
+    )  # fmt: skip
+    if received_by is not None:
+        events = events.where(e.body_id.in_(list(received_by)))
+    for request_id, name, at, body in conn.execute(events):
         if name in ("request:refused", "request:partially_refused"):
             party = _party(registry, body)
             if party:
@@ -75,6 +84,8 @@ def figures(uow: SqlUnitOfWork, now: datetime) -> Figures:
     ]
     overdue: Counter[Party] = Counter()
     for row in uow.requests.overdue(now):
+        if received_by is not None and row.body_id not in received_by:
+            continue
         party = _party(registry, row.body_id)
         if party:
             overdue[party] += 1

@@ -357,3 +357,14 @@ attachments = Table(
     Column("size", Integer, nullable=False),
     Column("content", LargeBinary, nullable=False),
 )
+
+#: On the Secretariat's node: the latest figures each Party node reported (aggregates only,
+#: no case; ozara/federation/statistics.py).
+statistics_reports = Table(
+    "statistics_reports",
+    metadata,
+    Column("node_id", String(128), primary_key=True),
+    _instant("as_of", nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("document_id", String(36), nullable=False),
+)

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ozara.core.parties import Role
+from ozara.federation.statistics import organization_figures
 from ozara.services import registry as registry_svc
 from ozara.services.statistics import figures
 from ozara.store.uow import SqlUnitOfWork
@@ -47,7 +48,16 @@ def add_registry_pages(app: FastAPI, config: WebConfig) -> None:
         if not (page.session.officer.roles & FIGURES_ROLES):
             raise Forbidden(page._("The figures are for the Secretariat, auditors and heads."))
         with SqlUnitOfWork(config.engine) as uow:
-            f = figures(uow, page.now)
+            whole = organization_figures(uow)
+            f = whole.figures if whole is not None else figures(uow, page.now)
+        if whole is not None:
+            oldest = min(whole.reports.values())
+            scope = page._(
+                "All the Organization: the latest reports of %(num)d Party nodes, "
+                "the oldest as of %(when)s."
+            ) % {"num": len(whole.reports), "when": i18n.local_time(oldest, UTC, page.lang)}
+        else:
+            scope = page._("From the requests this node holds.")
         pairs = sorted(f.pairs.items(), key=lambda kv: (-kv[1], kv[0]))
         days = page._("days")
         svgs = [
@@ -70,5 +80,6 @@ def add_registry_pages(app: FastAPI, config: WebConfig) -> None:
         median = f.median_execution_days
         return page.render(
             "statistics.html", charts=svgs, pairs=pairs, executed=len(f.execution_days),
+            scope=scope,
             median=None if median is None else f"{median:.1f}",
         )  # fmt: skip

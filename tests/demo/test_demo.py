@@ -74,3 +74,6 @@ def test_the_demo_runs_across_seven_nodes_over_http(
         re.search(r"Documents: (\d+) sent, (\d+) delivered.*?(\d+) applied", out).groups(),  # type: ignore[union-attr]
     )
     assert sent == delivered == applied > 40
+    # The Secretariat's figures sum the six Party nodes' reports, each request once.
+    assert "from the reports of 6 Party nodes" in out
+    assert "KAZ→RUS 1" in out and "ARM→BLR 1" in out

@@ -21,6 +21,7 @@ from ozara.documents import Document, DocumentType, TrustState
 from ozara.federation import process_inbox, processing_errors
 from ozara.federation.dispatch import DEFER_LIMIT, dead_letters
 from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing, Unroutable
+from ozara.federation.statistics import organization_figures, send_report
 from ozara.services import requests as svc
 from ozara.store.attachments import AttachmentRepository, StoredFile
 from ozara.store.uow import SqlUnitOfWork
@@ -362,3 +363,41 @@ def test_attached_files_travel_with_the_request_hashed_and_encrypted(
     # A file the request does not list, or a listed one missing, is refused before storing.
     with SqlUnitOfWork(w.kaz.engine) as uow, pytest.raises(ProtocolError, match="not listed"):
         svc.create_request(uow, request_document(), "kaz-mvd.officer", w.clock.now, [file])
+
+
+def test_the_secretariat_sums_the_party_nodes_figures_each_request_counted_once(
+    make_world: WorldFactory,
+) -> None:
+    w = make_world("rus")
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    act(w, w.rus, request_id, Action.REFUSE, "rus-mvd.head", text="Art. 9")
+    exchange(w)
+    for node in (w.kaz, w.rus):
+        with SqlUnitOfWork(node.engine) as uow:
+            send_report(uow, w.clock.now, keys=node.keys, trust=node.trust.state)
+    w.deliver(w.kaz, w.rus)
+    done = w.sec.process(w.clock)
+    assert {p.outcome for p in done} == {"applied"}
+    for entry in outbox.entries(w.rus.engine, None):
+        if entry.document_type == "statistics_report":
+            assert request_id.encode() not in entry.sealed  # aggregates only, and sealed
+    with SqlUnitOfWork(w.sec.engine) as uow:
+        whole = organization_figures(uow)
+    assert whole is not None and set(whole.reports) == {w.kaz.node_id, w.rus.node_id}
+    assert whole.figures.pairs == {(Party.KAZAKHSTAN, Party.RUSSIA): 1}  # once, not twice
+    assert whole.figures.refusals == {Party.RUSSIA: 1}
+    # A report is collected only by the Secretariat's node, only from a Party node.
+    with SqlUnitOfWork(w.kaz.engine) as uow:
+        wrong = Document(
+            id=uuid.uuid4(), type=DocumentType.STATISTICS_REPORT, sender=w.kaz.node_id,
+            recipient=w.rus.node_id, created_at=w.clock.now,
+            body={"as_of": "2026-01-30T07:00:00Z", "pairs": [], "execution_hours": [],
+                  "refusals": {}, "overdue": {}},
+            trust_list_version=w.fed.trust_list.version,
+        )  # fmt: skip
+        enqueue(uow.connection, wrong, keys=w.kaz.keys, trust=w.kaz.trust.state, now=w.clock.now)
+        uow.commit()
+    w.deliver(w.kaz)
+    w.rus.process(w.clock)
+    assert "only the Secretariat" in processing_errors(w.rus.engine)[wrong.id]

@@ -1,4 +1,4 @@
-"""The files attached to a request
+"""The files attached to a request; the statistics reports kept by the Secretariat
 
 Revision ID: 0007
 Revises: 0006
@@ -32,5 +32,16 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "statistics_reports",
+        sa.Column("node_id", sa.String(length=128), nullable=False),
+        sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("document_id", sa.String(length=36), nullable=False),
+        sa.PrimaryKeyConstraint("node_id", name=op.f("pk_statistics_reports")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("statistics_reports")
     op.drop_table("attachments")
