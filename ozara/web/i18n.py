@@ -18,6 +18,8 @@ import jinja2
 from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
 
+from ozara.core.parties import CompetentBody
+
 LANGUAGES: tuple[tuple[str, str], ...] = (("ru", "Русский"), ("kk", "Қазақша"), ("en", "English"))
 CODES = tuple(code for code, _ in LANGUAGES)
 DEFAULT = "ru"
@@ -98,12 +100,26 @@ EVENTS: dict[str, str] = {
     "request:withdrawn": N_("withdrawn"),
     "request:closed": N_("closed"),
 }
+#: Art. 3: crimes committed with information technology against ...
+CATEGORIES: dict[str, str] = {
+    "a": N_("(a) the constitutional order and state security"),
+    "b": N_("(b) peace and the security of mankind"),
+    "c": N_("(c) crimes in the sphere of information technology"),
+}
 DELIVERY: dict[str, str] = {
     "pending": N_("pending"),
     "delivered": N_("delivered, receipt verified"),
     "failed": N_("failed: not delivered"),
     "received": N_("received, receipt sent"),
 }
+
+
+def body_name(body: CompetentBody | None, body_id: str, lang: str) -> str:
+    """``KAZ-MVD — <its name>``: the English name in English, else the Russian one (the
+    registry has no Kazakh name; Russian is the Protocol's working language, Art. 13)."""
+    if body is None:
+        return body_id
+    return f"{body.id} — {body.name_en if lang == 'en' else body.name_ru}"
 
 
 def pick(requested: str | None, fallback: str = DEFAULT) -> str:

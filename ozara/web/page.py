@@ -70,6 +70,7 @@ class Page:
             "state_label": lambda s: self._(i18n.STATES.get(s) or s),
             "action_label": lambda a: self._(i18n.ACTIONS.get(a) or a),
             "delivery_label": lambda d: self._(i18n.DELIVERY.get(d) or d),
+            "category_label": lambda c: self._(i18n.CATEGORIES.get(c) or c),
         }
         html = env.get_template(template).render(**base, **context)
         return HTMLResponse(html, status_code=status)

@@ -272,7 +272,9 @@ def _compose(
         name = _field(v)
         field_errors[name] = f"{field_errors.get(name, '')} {explain(v, page.lang)}".strip()
     return page.render(
-        "compose.html", status, bodies=bodies, form=_Form(form), text_fields=fields,
+        "compose.html", status, bodies=bodies,
+        body_label=lambda b: i18n.body_name(b, b.id, page.lang), form=_Form(form),
+        text_fields=fields,
         categories=[c.value for c in CrimeCategory], field_errors=field_errors,
         errors=[f"{v.field}: {explain(v, page.lang)}" for v in violations],
     )  # fmt: skip
@@ -339,7 +341,7 @@ def _request_page(
     return page.render(
         "request.html", status, r=r, errors=errors or [], notice=None, deadlines=deadlines,
         timeline=timeline, actions=actions, forward_targets=targets, documents=documents,
-        body_name=lambda b: f"{b} — {reg.get(b).name_ru}" if reg.get(b) else b,  # type: ignore[union-attr]
+        body_name=lambda b: i18n.body_name(reg.get(b), b, page.lang),
         now_iso=page.now.isoformat(),
         pdf_links=pdf_links(page, r.id, [e.name for e in view.events]),
         files=[(a, a.sha256 in held) for a in r.content.attachments],
