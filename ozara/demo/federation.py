@@ -28,7 +28,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from ozara.api.node import create_app
-from ozara.api.threaded import running
+from ozara.api.threaded import bound_socket, running
 from ozara.core.parties import Officer, Party
 from ozara.crypto import DEFAULT_SUITE_ID, get_suite
 from ozara.documents import (
@@ -156,17 +156,6 @@ class Federation:
             stop.wait(every)
 
 
-def _free_port(preferred: int) -> int:
-    for port in (preferred, 0):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(s.getsockname()[1])
-    raise OSError("no free port on 127.0.0.1")
-
-
 def _officers(node_id: str, bodies: tuple[str, ...]) -> list[Officer]:
     out = [o for b in BODIES if b.id in bodies for o in officers_for(b)]
     if node_id == SECRETARIAT:
@@ -184,7 +173,9 @@ def running_federation(root: Path, start: datetime, base_port: int) -> Iterator[
     secretariat_keys = generate_node_keys(SECRETARIAT, DEFAULT_SUITE_ID)
     keys = {n: secretariat_keys if n == SECRETARIAT else generate_node_keys(n, DEFAULT_SUITE_ID)
             for n in LAYOUT}  # fmt: skip
-    ports = {n: _free_port(base_port + i + 1) for i, n in enumerate(LAYOUT)}
+    # Bound now and served on as they are: nobody can take a port in between.
+    sockets = {n: bound_socket(base_port + i + 1) for i, n in enumerate(LAYOUT)}
+    ports = {n: int(sock.getsockname()[1]) for n, sock in sockets.items()}
     entries = tuple(
         TrustEntry(
             node_id=n,
@@ -232,17 +223,17 @@ def running_federation(root: Path, start: datetime, base_port: int) -> Iterator[
                 node_id, party, bodies, url, engine, config.keys, holder, inbox, worker, peers,
                 directory,
             )  # fmt: skip
-            stack.enter_context(_serving(app, ports[node_id]))
+            stack.enter_context(_serving(app, sockets[node_id]))
         _write_private(root / ACCOUNTS_FILE, logins)
         yield Federation(nodes, clock, transport, logins)
 
 
-def _serving(app: FastAPI, port: int) -> AbstractContextManager[uvicorn.Server]:
+def _serving(app: FastAPI, sock: socket.socket) -> AbstractContextManager[uvicorn.Server]:
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, ws="none", lifespan="off", log_level="warning",
-        access_log=False,
+        app, host="127.0.0.1", port=int(sock.getsockname()[1]), ws="none", lifespan="off",
+        log_level="warning", access_log=False,
     )  # fmt: skip
-    return running(config)
+    return running(config, sock=sock)
 
 
 def _accounts(

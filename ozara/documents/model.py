@@ -37,6 +37,7 @@ class DocumentType(enum.StrEnum):
     RECEIPT = "receipt"  # the transport's signed receipt of any document
     ACKNOWLEDGEMENT = "acknowledgement"  # the requested body took a request in (Art. 7)
     FORWARDING_NOTICE = "forwarding_notice"
+    REQUEST_HANDOVER = "request_handover"  # a forwarded request, to the new holder's node
     INFO_REQUEST = "info_request"
     INFO_ANSWER = "info_answer"
     POSTPONEMENT = "postponement"

@@ -25,6 +25,7 @@ from ozara.services.registry import Change, apply_designation, apply_notificatio
 from ozara.store.tables import applied_notices
 
 from .context import Handler, HandlerContext, InboxItem, Refused, Result
+from .handover import handle_handover
 from .payloads import read_designation, read_notification, read_trust_list
 from .requests import REQUEST_HANDLERS
 from .statistics import handle_report
@@ -124,5 +125,6 @@ DEFAULT_HANDLERS: Mapping[DocumentType, Handler] = {
     DocumentType.TREATY_NOTIFICATION: handle_treaty_notification,
     DocumentType.TRUST_LIST: handle_trust_list,
     DocumentType.STATISTICS_REPORT: handle_report,
+    DocumentType.REQUEST_HANDOVER: handle_handover,
     **REQUEST_HANDLERS,
 }

@@ -15,8 +15,8 @@ means both sides acted at once on the same version (a withdrawal crossing an exe
 report, say): it is refused as a conflict, logged, and shown to the operator. The Protocol
 gives no rule for that case; resolving it is for the two bodies (docs/federation.md).
 
-Forwarding (Art. 7 para 4) to a body hosted on another node is not carried yet: it is
-refused before anything is stored, with that reason.
+Forwarding (Art. 7 para 4) to a body hosted on another node: the new holder's node also
+receives the request and its history (``handover.py``).
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
 
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
+from .handover import NoHandover, handover_body
 from .request_documents import (
     ACTION_TYPES,
     DOCUMENT_TYPES,
@@ -130,8 +131,6 @@ class FederatedPeers:
             Action.SEND_URGENT,
         ):
             return  # a draft withdrawn: nobody else has seen it
-        if action is Action.FORWARD:
-            self._check_forward(trust.current, command, now)
         side = ACTIONS[action].side
         other = after.requested_body if side is Side.REQUESTING else after.content.requesting_body
         node = self._node_for(trust.current, other, now)
@@ -175,6 +174,32 @@ class FederatedPeers:
             object_id=after.id,
             details={"document_id": str(document.id), "recipient": node, "action": action.value},
         )
+        if action is Action.FORWARD:
+            self._hand_over(uow, after, actor, now, trust)
+
+    def _hand_over(
+        self, uow: SqlUnitOfWork, request: Request, actor: Officer, now: datetime, trust: TrustState
+    ) -> None:
+        """The new holder runs its own node: send it the request and its history."""
+        node = self._node_for(trust.current, request.requested_body, now)
+        if node == self.keys.node_id:
+            return
+        try:
+            body = handover_body(uow, request)
+        except NoHandover as exc:
+            raise Unroutable(f"{exc}; nothing was changed") from None
+        document = Document(
+            id=uuid.uuid4(), type=DocumentType.REQUEST_HANDOVER, sender=self.keys.node_id,
+            recipient=node, created_at=now, body=body,
+            trust_list_version=trust.current.version,
+        )  # fmt: skip
+        enqueue(uow.connection, document, keys=self.keys, trust=trust, now=now)
+        uow.audit.record(
+            now, actor_id=actor.id, body_id=actor.body_id,
+            action="document:queued:request_handover", object_type="request",
+            object_id=request.id,
+            details={"document_id": str(document.id), "recipient": node, "action": "forward"},
+        )  # fmt: skip
 
     def _remote(self, trust_list: TrustList, body_id: str, now: datetime) -> bool:
         return self._node_for(trust_list, body_id, now) != self.keys.node_id
@@ -189,14 +214,6 @@ class FederatedPeers:
                 "with a key valid now; nothing was changed"
             )
         return node
-
-    def _check_forward(self, trust_list: TrustList, command: Command, now: datetime) -> None:
-        target = command.target_body or ""
-        if self._remote(trust_list, target, now):
-            raise Unroutable(
-                f"{target!r} is hosted on another node; forwarding a request to another node "
-                "(Art. 7 para 4) is not supported yet: nothing was changed"
-            )
 
     def _sign(
         self,

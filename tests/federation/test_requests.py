@@ -8,27 +8,36 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from ozara.core.deadlines import DeadlineKind
 from ozara.core.lifecycle import Action, Command, Request, State
 from ozara.core.parties import Party
 from ozara.core.rules import ProtocolError
 from ozara.crypto import DEFAULT_SUITE_ID, get_suite
-from ozara.documents import Document, DocumentType, TrustState
+from ozara.documents import Document, DocumentType, TrustState, generate_node_keys
 from ozara.federation import process_inbox, processing_errors
 from ozara.federation.dispatch import DEFER_LIMIT, dead_letters
-from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing, Unroutable
+from ozara.federation.handover import handover_body
+from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing
 from ozara.federation.statistics import organization_figures, send_report
 from ozara.services import requests as svc
+from ozara.store import db
 from ozara.store.attachments import AttachmentRepository, StoredFile
+from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
-from ozara.transport import enqueue, outbox
-from tests.documents.federation import entry_for
-from tests.federation.conftest import Node, World, WorldFactory
+from ozara.transport import InMemoryTransport, enqueue, outbox
+from tests.conftest import Clock
+from tests.documents.federation import build_federation, entry_for
+from tests.federation.conftest import Node, World, WorldFactory, make_node
 from tests.services.test_request_services import document as request_document
+from tests.transport.conftest import inbox_handler
 
 RUS_HEAD = get_suite(DEFAULT_SUITE_ID).generate_signing_key_pair()
 
@@ -248,32 +257,93 @@ def test_signing_without_a_key_changes_nothing(make_world: WorldFactory) -> None
     assert copy(w.kaz, request_id).state is State.DRAFT
 
 
-def test_forwarding_to_a_body_on_another_node_is_refused_and_changes_nothing(
-    make_world: WorldFactory,
+@pytest.fixture
+def fsb_world(engine: Engine, tmp_path: Path, clock: Clock) -> Iterator[tuple[World, Node]]:
+    """The test world with the FSB on a node of its own (RUS-FSB-NODE)."""
+    fed = build_federation()
+    fsb_keys = generate_node_keys("RUS-FSB-NODE", DEFAULT_SUITE_ID)
+    sec, kaz, _ = fed.entries()
+    listed = fed.issue(3, (
+        sec, kaz, entry_for(fed.rus, Party.RUSSIA, ("RUS-MVD",)),
+        entry_for(fsb_keys, Party.RUSSIA, ("RUS-FSB",)),
+    ))  # fmt: skip
+    fed = replace(fed, trust_list=listed)
+    transport = InMemoryTransport()
+    nodes = []
+    engines = []
+    for keys in (fed.secretariat, fed.kaz, fed.rus, fsb_keys):
+        node_engine = engine if keys is fed.rus else db.make_engine(
+            f"sqlite:///{tmp_path / keys.node_id}.sqlite3"
+        )  # fmt: skip
+        engines.append(node_engine)
+        node = make_node(fed, keys, node_engine, clock, transport)
+        transport.handlers.update(inbox_handler(node.inbox).handlers)
+        nodes.append(node)
+    yield World(fed, clock, transport, nodes[0], nodes[1], nodes[2]), nodes[3]
+    for e in engines:
+        if e is not engine:
+            e.dispose()
+
+
+def test_a_request_forwarded_to_a_body_on_another_node_goes_on_there(
+    fsb_world: tuple[World, Node],
 ) -> None:
-    w = make_world("rus")
+    """Art. 7 para 4: RUS-MVD passes it to the FSB's node, which carries on with KAZ."""
+    w, fsb = fsb_world
     request_id = sent_request(w)
     act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
-    sec, kaz, _ = w.fed.entries()
-    elsewhere = w.fed.issue(
-        4,
-        (
-            sec,
-            entry_for(w.fed.kaz, Party.KAZAKHSTAN, ("KAZ-MVD",)),
-            entry_for(w.fed.rus, Party.RUSSIA, ("RUS-MVD",)),
-            entry_for(w.fed.secretariat, Party.RUSSIA, ("RUS-FSB",)),  # FSB on a third node
-        ),
-    )
-    assert kaz.bodies == ("KAZ-MVD",)
-    moved = FederatedPeers(w.rus.keys, lambda: TrustState(current=elsewhere), {})
-    forward = Command(Action.FORWARD, target_body="RUS-FSB")
-    with SqlUnitOfWork(w.rus.engine) as uow, pytest.raises(Unroutable, match="not supported yet"):
-        svc.act(uow, request_id, forward, "rus-mvd.officer", w.clock.now, moved)
-    assert copy(w.rus, request_id).state is State.RECEIVED
-    # Within one node the forwarding goes ahead, and the requesting node is told.
-    act(w, w.rus, request_id, Action.FORWARD, "rus-mvd.officer", target_body="RUS-FSB")
     exchange(w)
-    assert assert_same(w, request_id, State.FORWARDED).requested_body == "RUS-FSB"
+    w.clock.advance(hours=2)
+    act(w, w.rus, request_id, Action.FORWARD, "rus-mvd.officer", target_body="RUS-FSB")
+    w.deliver(w.rus)
+    w.process_all()
+    done = fsb.process(w.clock)
+    assert [p.outcome for p in done] == ["applied"], done
+    held = copy(fsb, request_id)
+    assert held.state is State.FORWARDED and held.requested_body == "RUS-FSB"
+    assert held.version == copy(w.kaz, request_id).version
+    assert held.deadlines == copy(w.kaz, request_id).deadlines
+    assert held.signed_by == "kaz-mvd.head@KAZ-MVD-NODE"
+    # The FSB's node now deals with the Kazakh node directly.
+    fsb_peers = FederatedPeers(fsb.keys, fsb.trust, {})
+    w.clock.advance(hours=3)
+    for action, text in ((Action.START_EXECUTION, ""), (Action.EXECUTE, "Subscriber found")):
+        with SqlUnitOfWork(fsb.engine) as uow:
+            svc.act(uow, request_id, Command(action, text=text), "rus-fsb.officer",
+                    w.clock.now, fsb_peers)  # fmt: skip
+    while fsb.worker.run_once():
+        pass
+    w.kaz.process(w.clock)
+    kaz = copy(w.kaz, request_id)
+    assert kaz.state is State.EXECUTED and kaz.version == copy(fsb, request_id).version
+    assert processing_errors(w.kaz.engine) == {}
+
+
+def test_a_handover_with_a_tampered_request_is_refused(fsb_world: tuple[World, Node]) -> None:
+    w, fsb = fsb_world
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    with SqlUnitOfWork(w.rus.engine) as uow:
+        body = handover_body(uow, uow.requests.get(request_id))
+    body["request"]["content"]["purpose"] = "Something else entirely"  # type: ignore[index]
+    body["history"].append({  # type: ignore[union-attr]
+        "event": "request:forwarded", "version": 3, "at": "2026-01-30T08:00:00Z",
+        "actor_id": "rus-mvd.officer", "body_id": "RUS-MVD", "text": "",
+        "target_body": "RUS-FSB",
+    })  # fmt: skip
+    forged = Document(
+        id=uuid.uuid4(), type=DocumentType.REQUEST_HANDOVER, sender=w.rus.node_id,
+        recipient=fsb.node_id, created_at=w.clock.now, body=body,
+        trust_list_version=w.fed.trust_list.version,
+    )  # fmt: skip
+    with SqlUnitOfWork(w.rus.engine) as uow:
+        enqueue(uow.connection, forged, keys=w.rus.keys, trust=w.rus.trust.state, now=w.clock.now)
+        uow.commit()
+    w.deliver(w.rus)
+    fsb.process(w.clock)
+    assert "does not verify" in processing_errors(fsb.engine)[forged.id]
+    with SqlUnitOfWork(fsb.engine) as uow, pytest.raises(NotFound):
+        uow.requests.get(request_id)
 
 
 def test_a_document_that_keeps_failing_becomes_a_dead_letter(make_world: WorldFactory) -> None:
