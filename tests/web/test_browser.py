@@ -136,6 +136,24 @@ def wait_for(page: Page, url: str, text: str, timeout: float = 30) -> None:
         time.sleep(0.5)
 
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page."""
+    # Evaluated by the driver, not as a <script>: the pages' CSP rightly refuses inline code.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        """async () => {
+            const rules = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+            const r = await axe.run(document, {runOnly: rules});
+            return r.violations.filter(v => ["serious", "critical"].includes(v.impact))
+                .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+        }"""
+    )
+    return list(found)
+
+
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -210,6 +228,10 @@ def test_a_request_travels_from_the_kazakh_node_to_the_russian_and_back(
     assert officer.locator("button[value='close']").count() == 1
     pdf = officer.request.get(f"{url_kaz}/pdf")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    # The main pages pass axe-core's WCAG 2.1 A/AA checks (labels, contrast, names, ARIA).
+    for path in (url_kaz, f"{kaz}/requests?box=in", f"{kaz}/requests/new", f"{kaz}/registry"):
+        officer.goto(path)
+        assert accessibility_problems(officer) == [], path
 
 
 def test_a_wrong_code_keeps_the_officer_out(demo: Demo, browser: Browser) -> None:
