@@ -8,12 +8,14 @@ Each figure is given with a baseline measured in the same run on the same machin
 - transport: documents per second between two nodes on loopback against the floor (all the
   signing, encryption and durable writes of one delivery), ``bench/transport.py``;
 - inbox: the web application's inbox page on a node holding 100,000 requests against the
-  sign-in page of the same server, ``bench/web.py``.
+  sign-in page of the same server, ``bench/web.py``;
+- audit: verifying the audit hash chain over 1,000,000 entries against raw SHA-256 over the
+  same bytes, ``bench/audit.py``.
 
 Options: ``--requests N`` (default 100,000), ``--overdue-rows N`` (default 1,000,000),
 ``--transport-documents N`` (default 5,000), ``--transport-concurrency 1,8``,
 ``--inbox-requests N`` (default 100,000), ``--skip-postgres``, ``--only NAME``
-(``lifecycle``, ``overdue``, ``transport`` or ``inbox``;
+(``lifecycle``, ``overdue``, ``transport``, ``inbox`` or ``audit``;
 repeatable): run only those and replace only their sections of the report.
 """
 
@@ -42,6 +44,7 @@ from ozara.store import db
 from ozara.store.uow import SqlUnitOfWork
 from tests.pg import private_server
 
+from .audit import run_audit
 from .report import pct, write_report
 from .transport import free_port, transport_bench
 from .transport import section as transport_section
@@ -316,6 +319,7 @@ BENCHMARKS = {
     "overdue": run_overdue,
     "transport": run_transport,
     "inbox": run_inbox,
+    "audit": run_audit,
 }
 
 

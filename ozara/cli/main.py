@@ -20,6 +20,7 @@ from typer.exceptions import TyperException
 
 from ozara import seed
 from ozara.cli import render
+from ozara.cli.audit import audit_app
 from ozara.cli.common import (
     AsOpt,
     CliError,
@@ -66,6 +67,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(officer_app, name="officer")
 app.add_typer(treaty_app, name="treaty")
 app.add_typer(registry_app, name="registry")
+app.add_typer(audit_app, name="audit")
 app.command("serve")(serve)
 
 # --- node -----------------------------------------------------------------------------

@@ -22,7 +22,9 @@ from ozara.core.parties import CompetentBody, Officer, Party, Registry, Role
 from ozara.core.requests import RequestContent, content_from_stored
 from ozara.core.rules import RULESET_VERSION
 from ozara.core.treaty import NotificationKind, TreatyNotification, TreatyStatus
+from ozara.documents.fields import format_time
 from ozara.store import tables as t
+from ozara.store.audit import EntryFields, canonical_details, entry_digest
 
 
 class OpenDeadline(NamedTuple):
@@ -155,6 +157,23 @@ _DELETE_DEADLINES = delete(t.request_deadlines).where(
 _INSERT_DEADLINE = insert(t.request_deadlines)
 _INSERT_EVENT = insert(t.request_events)
 _INSERT_AUDIT = insert(t.audit_log)
+# Appending to the audit chain (ozara/store/audit.py). The id is taken from the head
+# (last_id + 1), not left to the database: the hash covers the id, so the id must be known
+# before the INSERT (a database id would mean INSERT, then UPDATE of the new row with its
+# hash, and nullable hash columns), and ids from the head run without gaps (an append rolled
+# back rolls the head back too, where a PostgreSQL sequence leaves a hole), so a gap in the
+# ids can only be a removed entry. The UPDATE takes the head row's lock (PostgreSQL) until
+# the transaction ends, so appends are serialized; SQLite's writers already are (BEGIN
+# IMMEDIATE, ozara/store/db.py).
+_ADVANCE_AUDIT_HEAD = (
+    update(t.audit_head)
+    .where(t.audit_head.c.id == 1)
+    .values(last_id=t.audit_head.c.last_id + 1)
+    .returning(t.audit_head.c.last_id, t.audit_head.c.last_hash)
+)
+_SET_AUDIT_HEAD = (
+    update(t.audit_head).where(t.audit_head.c.id == 1).values(last_hash=bindparam("b_hash"))
+)
 _SELECT_REQUEST = select(t.requests).where(t.requests.c.id == bindparam("b_id"))
 _SELECT_DEADLINES = select(t.request_deadlines).where(
     t.request_deadlines.c.request_id == bindparam("b_id")
@@ -446,19 +465,43 @@ class AuditRepository:
         object_id: str,
         details: dict[str, Any] | None = None,
     ) -> None:
+        """Append an entry to the audit chain (the only writer of ``audit_log``)."""
+        head = self.conn.execute(_ADVANCE_AUDIT_HEAD).first()
+        if head is None:
+            raise RuntimeError("the audit log has no chain head: the schema is not migrated")
+        entry_id, prev_hash = head
+        text = canonical_details(details or {})
+        digest = entry_digest(
+            EntryFields(
+                id=entry_id,
+                at=format_time(at),
+                actor_id=actor_id,
+                body_id=body_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                details=text,
+                ruleset=RULESET_VERSION,
+                prev_hash=prev_hash,
+            )
+        )
         self.conn.execute(
             _INSERT_AUDIT,
             {
+                "id": entry_id,
                 "at": at,
                 "actor_id": actor_id,
                 "body_id": body_id,
                 "action": action,
                 "object_type": object_type,
                 "object_id": object_id,
-                "details": details or {},
+                "details": text,
                 "ruleset": RULESET_VERSION,
+                "prev_hash": prev_hash,
+                "entry_hash": digest,
             },
         )
+        self.conn.execute(_SET_AUDIT_HEAD, {"b_hash": digest})
 
     def for_object(self, object_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute(

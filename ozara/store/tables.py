@@ -7,7 +7,9 @@ however many finished requests the node holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -48,6 +50,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CanonicalJSON(TypeDecorator[Any]):
+    """JSON written as the caller's RFC 8785 text, byte for byte; read back parsed.
+
+    The audit log hashes its details in canonical form (ozara/store/audit.py); keeping that
+    very text (PostgreSQL's ``json`` keeps its input verbatim, SQLite stores text) lets
+    verification hash what is stored without parsing and encoding it again.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        def process(value: Any) -> Any:
+            if not isinstance(value, str):
+                raise TypeError("CanonicalJSON columns take canonical JSON text")
+            return value
+
+        return process
 
 
 metadata = MetaData(
@@ -184,8 +206,39 @@ audit_log = Table(
     Column("action", String(64), nullable=False),  # subject:action, e.g. request:refused
     Column("object_type", String(32), nullable=False),
     Column("object_id", String(128), nullable=False),
-    Column("details", JSON, nullable=False),
+    Column("details", CanonicalJSON(), nullable=False),  # canonical text, as hashed
     Column("ruleset", String(32), nullable=False),
+    # The hash chain (ozara/store/audit.py): SHA-256 of the entry before (64 zeros for the
+    # first) and of this entry's canonical JSON, prev_hash included. Ids are not left to the
+    # database: ``AuditRepository.record`` takes the next one from ``audit_head``, so they
+    # run without gaps and a gap means a removed entry.
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
+
+#: The chain's head: one row (id 1), the last entry's id and hash. Every append updates it
+#: in its own transaction, which serializes appends (PostgreSQL's row lock; SQLite's BEGIN
+#: IMMEDIATE), so two transactions never chain onto the same entry.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_id", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+#: Checkpoints this node signed over its chain's head, each as signed (the JSON to send).
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("node_id", String(128), nullable=False),
+    Column("last_id", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    _instant("at", nullable=False),
+    Column("signed", JSON, nullable=False),
+    Index("ix_audit_checkpoints_last_id", "last_id"),
 )
 
 #: Per body and year, the last number given to a request (reference numbers).

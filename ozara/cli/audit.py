@@ -1,0 +1,170 @@
+"""``ozara audit``: verify the audit chain, sign checkpoints, export verifiable extracts.
+
+Exit status: 0 intact, 1 broken (the first broken entry is named: its id, what happened to
+it, when it was written), 2 bad input or usage. docs/audit.md explains the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ozara.cli.common import DatabaseOpt, engine_for, fail, node_dir_option
+from ozara.core.audit import Report
+from ozara.crypto import InvalidKey, deserialize_public_key
+from ozara.documents import CanonicalJSONError
+from ozara.documents.canonical import parse_object
+from ozara.store.audit import ExtractInvalid, checkpoint, export, verify_chain, verify_export
+from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
+
+audit_app = typer.Typer(
+    help="The tamper-evident audit log: verify it, sign checkpoints, export extracts.",
+    no_args_is_help=True,
+)
+
+NodeDirOpt = Annotated[
+    Path | None,
+    node_dir_option("The node directory: its signing key checks the checkpoints' signatures."),
+]
+
+
+def _node(node_dir: Path) -> NodeConfig:
+    try:
+        return load_node(node_dir)
+    except NodeFilesError as exc:
+        fail(f"--node-dir: {exc}", 2)
+
+
+def _verdict(report: Report, what: str) -> None:
+    """Print the outcome; exit 1 naming the first broken entry."""
+    if report.broken is not None:
+        b = report.broken
+        typer.echo(f"{what}: BROKEN at entry #{b.entry_id}: {b.problem.value}", err=True)
+        typer.echo(f"  what:     {b.note or b.problem.value}", err=True)
+        typer.echo(f"  when:     {b.at or 'unknown'}", err=True)
+        typer.echo(f"  expected: {b.expected}", err=True)
+        typer.echo(f"  found:    {b.found}", err=True)
+        typer.echo(f"  entries checked before it: {report.checked:,}", err=True)
+        raise typer.Exit(1)
+    span = f"#{report.first_id} to #{report.last_id}" if report.checked else "no entries"
+    typer.echo(
+        f"{what}: intact, {report.checked:,} entries ({span}), "
+        f"{report.checkpoints} checkpoint(s) agree; last hash {report.last_hash or '-'}"
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(
+    database: DatabaseOpt = None,
+    node_dir: NodeDirOpt = None,
+    from_id: Annotated[
+        int | None, typer.Option("--from", min=1, help="First entry (default: the first).")
+    ] = None,
+    to_id: Annotated[
+        int | None, typer.Option("--to", min=1, help="Last entry (default: the head).")
+    ] = None,
+) -> None:
+    """Recompute every entry's hash and check the links, the head and the checkpoints."""
+    key = _node(node_dir).keys.signing.public if node_dir is not None else None
+    report = verify_chain(engine_for(database), from_id, to_id, public_key=key)
+    _verdict(report, "Audit log")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    node_dir: Annotated[
+        Path, node_dir_option("The node directory whose signing key signs the checkpoint.")
+    ],
+    database: DatabaseOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the signed checkpoint.")] = False,
+) -> None:
+    """Sign the chain's head with the node's key and keep the checkpoint."""
+    keys = _node(node_dir).keys
+    signed = checkpoint(engine_for(database), keys)
+    if as_json:
+        typer.echo(json.dumps(signed, ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"Checkpoint signed by {signed['node_id']} over entry #{signed['last_id']} "
+        f"(hash {signed['last_hash']}) at {signed['at']}; stored."
+    )
+
+
+@audit_app.command("export")
+def audit_export(
+    from_id: Annotated[int, typer.Option("--from", min=1, help="First entry.")],
+    to_id: Annotated[
+        int | None,
+        typer.Option("--to", min=1, help="Last entry (default: the latest checkpoint's)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", dir_okay=False, help="File (default: stdout).")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Write entries with their hashes and the checkpoint that anchors them, for an auditor."""
+    try:
+        extract = export(engine_for(database), from_id, to_id)
+    except ValueError as exc:
+        fail(f"--from/--to: {exc}", 2)
+    text = json.dumps(extract, ensure_ascii=False, indent=1) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--output: {output}: {exc.strerror or exc}", 2)
+    cp = extract["checkpoint"]
+    anchored = (
+        f"anchored by the checkpoint over entry #{cp['last_id']}"
+        if isinstance(cp, dict)
+        else "NOT anchored: no checkpoint over an entry in it (run `ozara audit checkpoint`)"
+    )
+    typer.echo(f"Entries #{from_id} to #{extract['to_id']} written to {output}; {anchored}.")
+
+
+@audit_app.command("verify-export")
+def audit_verify_export(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="The extract (JSON).")],
+    key: Annotated[
+        str | None, typer.Option("--key", help="The node's signing key (base64url).")
+    ] = None,
+    node_dir: NodeDirOpt = None,
+) -> None:
+    """Check an extract offline against the node's public signing key."""
+    if (key is None) == (node_dir is None):
+        fail("give the node's public signing key: --key KEY or --node-dir DIR (one of them)", 2)
+    if key is not None:
+        try:
+            public_key = deserialize_public_key(key)
+        except InvalidKey as exc:
+            fail(f"--key: {exc}", 2)
+    else:
+        assert node_dir is not None
+        public_key = _node(node_dir).keys.signing.public
+    try:
+        extract = parse_object(file.read_bytes())
+    except FileNotFoundError:
+        fail(f"{file}: no such file", 2)
+    except OSError as exc:
+        fail(f"{file}: cannot be read ({exc.strerror or exc})", 2)
+    except CanonicalJSONError as exc:
+        fail(f"{file}: {exc}", 2)
+    try:
+        report = verify_export(extract, public_key)
+    except ExtractInvalid as exc:
+        typer.echo(f"Extract {file}: not a valid extract: {exc}", err=True)
+        raise typer.Exit(1) from None
+    _verdict(report, f"Extract {file}")
+    if report.anchored_to is None:
+        typer.echo(
+            "  but NOT anchored: no checkpoint signed with this key vouches for it.", err=True
+        )
+        raise typer.Exit(1)
+    last = report.last_id or 0
+    tail = f"; #{report.anchored_to + 1} to #{last} are not" if last > report.anchored_to else ""
+    typer.echo(f"  signed checkpoint vouches for entries up to #{report.anchored_to}{tail}.")

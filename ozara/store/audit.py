@@ -1,0 +1,659 @@
+"""The audit log as a hash chain: the entry encoding, verification, checkpoints, extracts.
+
+An entry's hash is SHA-256 over the RFC 8785 canonical JSON of the object::
+
+    {"action", "actor_id", "at", "body_id", "details", "id", "object_id", "object_type",
+     "prev_hash", "ruleset"}
+
+with ``at`` as ``ozara.documents.fields.format_time`` writes it and ``prev_hash`` the hash of
+the entry before (``GENESIS`` for the first). ``AuditRepository.record`` appends entries
+(ozara/store/repository.py); the rules of an intact chain are in ``ozara.core.audit``.
+
+The details are stored as their canonical text (``tables.CanonicalJSON``), so verification
+hashes the stored text as it is: the fast path builds each entry's canonical bytes with one
+``str.format`` and checks a whole batch with list comparisons. It applies only when every
+string but the details needs no JSON escaping (then the template's bytes *are* RFC 8785);
+any other batch, and any entry whose fast hash differs, is recomputed from the parsed
+values by ``canonicalize`` before it is called broken. docs/audit.md has the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import chain, repeat
+from operator import add, methodcaller
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select
+
+from ozara.core.audit import (
+    GENESIS,
+    Break,
+    ChainWalker,
+    Link,
+    Problem,
+    Report,
+    checkpoint_break,
+)
+from ozara.crypto import CryptoError, b64url_encode, fingerprint, get_suite
+from ozara.documents import NodeKeys
+from ozara.documents.canonical import CanonicalJSONError, JSONObject, JSONValue, canonicalize
+from ozara.documents.fields import (
+    FieldError,
+    check_keys,
+    format_time,
+    get_bytes,
+    get_hex64,
+    get_identifier,
+    get_int,
+    get_list,
+    get_str,
+    get_time,
+)
+from ozara.documents.signing import signed_bytes
+from ozara.store import tables as t
+
+__all__ = [
+    "ENTRY_FIELDS",
+    "GENESIS",
+    "Checkpoint",
+    "CheckpointInvalid",
+    "EntryFields",
+    "ExtractInvalid",
+    "canonical_details",
+    "canonical_entry",
+    "checkpoint",
+    "entry_bytes",
+    "entry_digest",
+    "export",
+    "verify_chain",
+    "verify_checkpoint",
+    "verify_export",
+]
+
+#: The members of the hashed object, in the order RFC 8785 sorts them.
+ENTRY_FIELDS = (
+    "action", "actor_id", "at", "body_id", "details", "id", "object_id", "object_type",
+    "prev_hash", "ruleset",
+)  # fmt: skip
+#: RFC 8785 of the entry when no string in it needs escaping (``details`` already canonical).
+_TEMPLATE = (
+    '{{"action":"{}","actor_id":"{}","at":"{}","body_id":{},"details":{},"id":{},'
+    '"object_id":"{}","object_type":"{}","prev_hash":"{}","ruleset":"{}"}}'
+)
+#: The same with every member's value given as JSON text (when strings need escaping).
+_MEMBERS = (
+    '{{"action":{},"actor_id":{},"at":{},"body_id":{},"details":{},"id":{},'
+    '"object_id":{},"object_type":{},"prev_hash":{},"ruleset":{}}}'
+)
+#: What JSON escapes in a string (RFC 8785 escapes nothing else).
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]').search
+#: SQLite's text for an instant, as SQLAlchemy writes it (PostgreSQL's is selected alike).
+_STORED_TIMES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})*")
+_hexdigest = methodcaller("hexdigest")
+_sha256 = hashlib.sha256
+
+
+def canonical_details(details: Mapping[str, Any]) -> str:
+    """The details as stored and hashed: RFC 8785 text."""
+    return canonicalize(dict(details)).decode("utf-8")
+
+
+class EntryFields(NamedTuple):
+    """An entry's hashed members in the columns' order; ``at`` as ``format_time`` writes
+    it, ``details`` as canonical JSON text."""
+
+    id: int
+    at: str
+    actor_id: str
+    body_id: str | None
+    action: str
+    object_type: str
+    object_id: str
+    details: str
+    ruleset: str
+    prev_hash: str
+
+
+def entry_bytes(entry: EntryFields) -> bytes:
+    """RFC 8785 of the entry: the template where no string needs escaping, else the
+    serializer (the two agree: tests/store/test_audit_chain.py)."""
+    strings = (entry.actor_id, entry.action, entry.object_type, entry.object_id, entry.ruleset,
+               entry.prev_hash, entry.at, entry.body_id or "")  # fmt: skip
+    if not _NEEDS_ESCAPE("".join(strings)):
+        body = "null" if entry.body_id is None else f'"{entry.body_id}"'
+        text = _TEMPLATE.format(
+            entry.action, entry.actor_id, entry.at, body, entry.details, entry.id,
+            entry.object_id, entry.object_type, entry.prev_hash, entry.ruleset,
+        )  # fmt: skip
+        return text.encode("utf-8")
+    # Each value serialized alone; the details stay the canonical text they are (parsing
+    # them again could turn a number into one RFC 8785 refuses, e.g. 2.0**53 into 2**53).
+    encoded = {name: canonicalize(value).decode("utf-8") for name, value in entry._asdict().items()}
+    encoded["details"] = entry.details
+    return _MEMBERS.format(*(encoded[name] for name in ENTRY_FIELDS)).encode("utf-8")
+
+
+def _number(text: str) -> int | float:
+    value = int(text)
+    return value if abs(value) < 2**53 else float(value)
+
+
+def _load_json(text: str) -> Any:
+    """JSON as RFC 8785 reads it: an integer beyond 2**53 is a double, as it was written."""
+    return json.loads(text, parse_int=_number)
+
+
+def entry_digest(entry: EntryFields) -> str:
+    """The entry's hash (hex SHA-256), as ``AuditRepository.record`` stores it."""
+    return _sha256(entry_bytes(entry)).hexdigest()
+
+
+def canonical_entry(entry: Mapping[str, JSONValue]) -> bytes:
+    """The definition: RFC 8785 of the entry's hashed members (as in an extract)."""
+    return canonicalize({name: entry[name] for name in ENTRY_FIELDS})
+
+
+# -- verification of the stored chain ----------------------------------------------------
+
+#: One page of entries, as text, in id order (keyset pagination: see ``verify_chain``).
+_PAGE = {
+    "sqlite": (
+        "SELECT id, at, actor_id, body_id, action, object_type, object_id, details, ruleset, "
+        "prev_hash, entry_hash FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
+    ),
+    "postgresql": (
+        "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), actor_id, "
+        "body_id, action, object_type, object_id, details::text, ruleset, prev_hash, "
+        "entry_hash FROM audit_log WHERE id > %s AND id <= %s ORDER BY id LIMIT %s"
+    ),
+}
+_SELECT_HEAD = select(t.audit_head.c.last_id, t.audit_head.c.last_hash).where(
+    t.audit_head.c.id == 1
+)
+_SELECT_HASH = select(t.audit_log.c.entry_hash).where(t.audit_log.c.id == bindparam("b_id"))
+
+
+def _rfc3339(stored: str) -> str:
+    """An instant as stored (``2026-01-30 07:00:00.000000``, UTC) as ``format_time`` writes it."""
+    moment = datetime.fromisoformat(stored)
+    return format_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def _row_digest(row: Sequence[Any]) -> str:
+    """The hash a stored row's content gives, by the definition (row by row, slow)."""
+    try:
+        entry = EntryFields._make(row[:10])._replace(at=_rfc3339(row[1]))
+        digest = entry_digest(entry)
+        if digest == row[10]:
+            return digest
+        # Stored text that is JSON but not canonical still holds the same values.
+        value = {**entry._asdict(), "details": _load_json(entry.details)}
+        return _sha256(canonicalize(value)).hexdigest()
+    except (TypeError, ValueError, CanonicalJSONError) as exc:
+        return f"an unreadable entry ({exc.__class__.__name__})"
+
+
+def _rfc3339_all(stored: Sequence[str]) -> list[str]:
+    """``_rfc3339`` over a page of instants already checked by ``_STORED_TIMES``, at C speed."""
+    utc = map(str.replace, stored, repeat(" "), repeat("T"))
+    return list(map(add, map(str.removesuffix, utc, repeat(".000000")), repeat("Z")))
+
+
+def _at_of(row: Sequence[Any]) -> str:
+    try:
+        return _rfc3339(row[1])
+    except (TypeError, ValueError):
+        return repr(row[1])
+
+
+@dataclass(slots=True)
+class _Pending:
+    """The stored checkpoints still to compare, lowest ``last_id`` first."""
+
+    items: list[tuple[int, str, str]]  # (last_id, last_hash, at)
+    checked: int = 0
+
+    def due(self, upto: int) -> bool:
+        return bool(self.items) and self.items[0][0] <= upto
+
+    def check(self, upto: int, hashes: Mapping[int, str]) -> Break | None:
+        """Compare those over entries up to ``upto`` with the entries' ``hashes``."""
+        while self.due(upto):
+            last_id, signed_hash, signed_at = self.items.pop(0)
+            self.checked += 1
+            broken = checkpoint_break(last_id, signed_hash, signed_at, hashes.get(last_id))
+            if broken is not None:
+                return broken
+        return None
+
+
+def _fast_batch(rows: Sequence[Sequence[Any]], walker: ChainWalker) -> bool:
+    """Check a whole page at C speed; False: walk it row by row instead (never a verdict)."""
+    try:
+        ids, ats, actors, bodies, actions, types, objects, details, rulesets, prevs, hashes = zip(
+            *rows, strict=True
+        )
+        plain = chain(actors, actions, types, objects, rulesets, prevs, filter(None, bodies))
+        if _NEEDS_ESCAPE("".join(plain)) or not _STORED_TIMES.fullmatch("".join(ats)):
+            return False
+        times = _rfc3339_all(ats)
+        quoted = ["null" if b is None else f'"{b}"' for b in bodies]
+        texts = map(_TEMPLATE.format, actions, actors, times, quoted, details, ids, objects,
+                    types, prevs, rulesets)  # fmt: skip
+        computed = list(map(_hexdigest, map(_sha256, map(str.encode, texts))))
+    except (TypeError, ValueError):  # a NULL, a number or a lone surrogate where text belongs
+        return False
+    first = walker.next_id
+    if (
+        computed != list(hashes)
+        or ids != tuple(range(first, first + len(rows)))
+        or prevs[1:] != hashes[:-1]
+        or (walker.last_hash is not None and prevs[0] != walker.last_hash)
+    ):
+        return False
+    walker.advance(len(rows), ids[-1], hashes[-1], times[-1])
+    return True
+
+
+def verify_chain(
+    engine: Engine,
+    start_id: int | None = None,
+    end_id: int | None = None,
+    *,
+    public_key: bytes | None = None,
+    batch: int = 10_000,
+) -> Report:
+    """Recompute every entry's hash in id order and check the links, the head and every
+    stored checkpoint; the report names the first broken entry.
+
+    With ``public_key`` (this node's signing key) each checkpoint's signature is verified
+    too. Entries appended while it runs are left out: it checks up to the head it read first.
+    """
+    with engine.connect() as conn:
+        head = conn.execute(_SELECT_HEAD).first()
+        if head is None:
+            gone = Break(0, Problem.REMOVED, "the chain's head", "none", None,
+                         "the audit_head row is missing")  # fmt: skip
+            return Report(0, None, None, None, 0, gone)
+        head_id, head_hash = int(head.last_id), str(head.last_hash)
+        first = max(1, start_id or 1)
+        upto = head_id if end_id is None else min(end_id, head_id)
+        anchor: str | None = GENESIS
+        if first > 1:
+            anchor = conn.execute(_SELECT_HASH, {"b_id": first - 1}).scalar_one_or_none()
+        pending, broken = _stored_checkpoints(conn, first, upto, public_key)
+        # A short transaction for the reads above (on SQLite every transaction takes the
+        # write lock); the pages below are single statements outside any (keyset pages on
+        # the raw connection: no write lock on SQLite, no long transaction on PostgreSQL,
+        # and no SQLAlchemy row objects, which would cost more than the hashing).
+        conn.rollback()
+        walker = ChainWalker(first, anchor)
+        if broken is None:
+            broken = _walk(conn, walker, pending, upto, batch)
+        if broken is None:
+            broken = walker.end(upto, head_hash if upto == head_id else None)
+    return walker.report(pending.checked, broken)
+
+
+def _walk(
+    conn: Connection, walker: ChainWalker, pending: _Pending, upto: int, batch: int
+) -> Break | None:
+    sql = _PAGE["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    cursor = conn.connection.cursor()
+    try:
+        after = walker.next_id - 1
+        while after < upto:
+            cursor.execute(sql, (after, upto, batch))
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            if _fast_batch(rows, walker):
+                last = rows[-1][0]
+                hashes = {row[0]: row[10] for row in rows} if pending.due(last) else {}
+                broken = pending.check(last, hashes)
+            else:
+                broken = _walk_rows(conn, rows, walker, pending)
+            if broken is not None:
+                return broken
+            after = rows[-1][0]
+    finally:
+        cursor.close()
+    return None
+
+
+def _walk_rows(
+    conn: Connection, rows: Sequence[Sequence[Any]], walker: ChainWalker, pending: _Pending
+) -> Break | None:
+    for row in rows:
+        link = Link(int(row[0]), row[9], row[10], _row_digest(row), _at_of(row))
+        # A checkpoint over a missing entry before this one comes first: lowest id first.
+        broken = pending.check(link.entry_id - 1, {})
+        if broken is not None:
+            return broken
+        broken = walker.feed(link)
+        if broken is not None:
+            return _reordered(conn, row) if broken.entry_id == link.entry_id else broken
+        broken = pending.check(link.entry_id, {link.entry_id: link.entry_hash})
+        if broken is not None:
+            return broken
+    return None
+
+
+def _reordered(conn: Connection, row: Sequence[Any]) -> Break:
+    """Name an altered entry more exactly: is it a whole entry moved from another position?
+
+    A moved entry keeps its two hashes, so its ``prev_hash`` is still the hash of the entry
+    that preceded it and its own hash is still the ``prev_hash`` of the entry that followed
+    it: their positions give the candidates, and the content must give its hash under one.
+    """
+    entry_id, prev, stored = int(row[0]), row[9], row[10]
+    log = t.audit_log.c
+    candidates: set[int] = {1} if prev == GENESIS else set()
+    for (other,) in conn.execute(select(log.id).where(log.entry_hash == prev)):
+        candidates.add(int(other) + 1)
+    for (other,) in conn.execute(select(log.id).where(log.prev_hash == stored)):
+        candidates.add(int(other) - 1)
+    conn.rollback()
+    at = _at_of(row)
+    for position in sorted(candidates - {entry_id}):
+        if position > 0 and _row_digest((position, *row[1:])) == stored:
+            return Break(
+                entry_id,
+                Problem.REORDERED,
+                expected=f"entry #{entry_id}",
+                found=f"entry #{position}",
+                at=at,
+                note=f"it holds the entry written as #{position}",
+            )
+    return Break(
+        entry_id,
+        Problem.ALTERED,
+        expected=stored,
+        found=_row_digest(row),
+        at=at,
+        note="its content no longer gives its hash",
+    )
+
+
+def _stored_checkpoints(
+    conn: Connection, first: int, upto: int, public_key: bytes | None
+) -> tuple[_Pending, Break | None]:
+    cp = t.audit_checkpoints.c
+    rows = conn.execute(
+        select(cp.id, cp.last_id, cp.signed)
+        .where(cp.last_id >= first, cp.last_id <= upto)
+        .order_by(cp.last_id, cp.id)
+    ).all()
+    pending = _Pending([])
+    for row_id, last_id, signed in rows:
+        try:
+            parsed = Checkpoint.from_json(signed)
+            if public_key is not None:
+                verify_checkpoint(parsed, public_key)
+        except CheckpointInvalid as exc:
+            return pending, _bad_checkpoint(last_id, f"stored checkpoint {row_id}: {exc}")
+        pending.items.append((parsed.last_id, parsed.last_hash, format_time(parsed.at)))
+    pending.items.sort(key=lambda item: item[0])
+    return pending, None
+
+
+def _bad_checkpoint(last_id: int, why: str) -> Break:
+    return Break(
+        last_id, Problem.REWRITTEN, "a checkpoint signed with the node's key",
+        "a checkpoint that does not verify", None, why,
+    )  # fmt: skip
+
+
+# -- checkpoints -------------------------------------------------------------------------
+
+CHECKPOINT_TYPE = "ozara-audit-checkpoint"
+#: The signature's label (see ozara/documents/signing.py: no signature verifies as another kind).
+CHECKPOINT_LABEL = b"ozara-audit-checkpoint-v1"
+_CHECKPOINT_KEYS = ("type", "node_id", "last_id", "last_hash", "at", "suite", "key", "signature")
+
+
+def _check_shape(value: JSONObject, keys: Sequence[str], kind: str) -> None:
+    """Exactly these members, and ``type`` says what the object is; else ``FieldError``."""
+    check_keys(value, keys, kind)
+    if value["type"] != kind:
+        raise FieldError(f"type: expected {kind!r}")
+
+
+class CheckpointInvalid(ValueError):
+    """A checkpoint that is malformed, or whose signature does not verify under the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A node's signed statement: "my audit log's entry ``last_id`` has hash ``last_hash``".
+
+    Its JSON (``to_json``) is what is stored, and what will be sent to the other nodes as it
+    is; ``key`` is the fingerprint of the signing key (ozara.crypto.fingerprint).
+    """
+
+    node_id: str
+    last_id: int
+    last_hash: str
+    at: datetime
+    suite: str
+    key: str
+    signature: bytes
+
+    def unsigned(self) -> JSONObject:
+        return {
+            "type": CHECKPOINT_TYPE,
+            "node_id": self.node_id,
+            "last_id": self.last_id,
+            "last_hash": self.last_hash,
+            "at": format_time(self.at),
+            "suite": self.suite,
+            "key": self.key,
+        }
+
+    def to_json(self) -> JSONObject:
+        return {**self.unsigned(), "signature": b64url_encode(self.signature)}
+
+    @classmethod
+    def from_json(cls, value: object) -> Checkpoint:
+        if not isinstance(value, dict):
+            raise CheckpointInvalid("a checkpoint is a JSON object")
+        try:
+            _check_shape(value, _CHECKPOINT_KEYS, CHECKPOINT_TYPE)
+            return cls(
+                node_id=get_identifier(value, "node_id"),
+                last_id=get_int(value, "last_id"),
+                last_hash=get_hex64(value, "last_hash"),
+                at=get_time(value, "at"),
+                suite=get_str(value, "suite", max_length=64),
+                key=get_hex64(value, "key"),
+                signature=get_bytes(value, "signature"),
+            )
+        except FieldError as exc:
+            raise CheckpointInvalid(str(exc)) from None
+
+
+def sign_checkpoint(keys: NodeKeys, last_id: int, last_hash: str, at: datetime) -> Checkpoint:
+    unsigned = Checkpoint(
+        keys.node_id, last_id, last_hash, at, keys.suite_id, keys.signing_key_fingerprint, b""
+    )
+    suite = get_suite(keys.suite_id)
+    value = suite.sign(keys.signing.private, signed_bytes(CHECKPOINT_LABEL, unsigned.unsigned()))
+    return Checkpoint(keys.node_id, last_id, last_hash, at, keys.suite_id, unsigned.key, value)
+
+
+def verify_checkpoint(checkpoint: object, public_key: bytes) -> Checkpoint:
+    """The checkpoint, parsed, if it is well formed and signed with ``public_key``."""
+    parsed = checkpoint if isinstance(checkpoint, Checkpoint) else Checkpoint.from_json(checkpoint)
+    if parsed.key != fingerprint(public_key):
+        raise CheckpointInvalid(f"signed with another key (fingerprint {parsed.key})")
+    try:
+        get_suite(parsed.suite).verify(
+            public_key, signed_bytes(CHECKPOINT_LABEL, parsed.unsigned()), parsed.signature
+        )
+    except CryptoError as exc:
+        raise CheckpointInvalid(f"the signature does not verify ({exc})") from None
+    return parsed
+
+
+def checkpoint(engine: Engine, keys: NodeKeys, now: datetime | None = None) -> JSONObject:
+    """Sign the chain's head with the node's key, store the checkpoint, return its JSON.
+
+    Making it is itself an audit entry (``audit:checkpoint``), the first after the head it
+    signs. Until the other nodes hold a copy it only shows that history was rewritten by
+    someone who did not also rewrite this node's stored checkpoints (docs/audit.md).
+    """
+    # Here, not at the top: the repository imports this module for the entry encoding.
+    from ozara.store.repository import AuditRepository  # noqa: PLC0415
+
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        head = conn.execute(_SELECT_HEAD).one()
+        signed = sign_checkpoint(keys, int(head.last_id), str(head.last_hash), now)
+        document = signed.to_json()
+        conn.execute(
+            insert(t.audit_checkpoints).values(
+                node_id=signed.node_id,
+                last_id=signed.last_id,
+                last_hash=signed.last_hash,
+                at=now,
+                signed=document,
+            )
+        )
+        AuditRepository(conn).record(
+            now,
+            actor_id="system",
+            body_id=None,
+            action="audit:checkpoint",
+            object_type="audit_log",
+            object_id=str(signed.last_id),
+            details={"node_id": signed.node_id, "last_hash": signed.last_hash, "key": signed.key},
+        )
+    return document
+
+
+# -- extracts for an auditor -------------------------------------------------------------
+
+EXTRACT_TYPE = "ozara-audit-extract"
+_EXTRACT_KEYS = ("type", "from_id", "to_id", "prev_hash", "entries", "checkpoint")
+_EXTRACT_ENTRY_KEYS = (*ENTRY_FIELDS, "entry_hash")
+
+
+class ExtractInvalid(ValueError):
+    """An extract that is not even shaped like one (missing members, wrong types)."""
+
+
+def _entry_json(row: Any) -> JSONObject:
+    entry: JSONObject = {name: getattr(row, name) for name in _EXTRACT_ENTRY_KEYS}
+    entry["at"] = format_time(row.at)
+    entry["details"] = _load_json(json.dumps(row.details))
+    return entry
+
+
+def export(engine: Engine, from_id: int, to_id: int | None = None) -> JSONObject:
+    """Entries ``from_id`` to ``to_id`` (cut at the head) with their hashes, and the latest
+    checkpoint over an entry among them, which anchors every entry up to it.
+
+    ``to_id`` defaults to the entry of the latest checkpoint (the head if there is none), so
+    that the whole extract is anchored.
+    """
+    log, cp = t.audit_log.c, t.audit_checkpoints.c
+    with engine.connect() as conn:
+        head = conn.execute(_SELECT_HEAD).one()
+        if to_id is None:
+            latest = conn.execute(select(func.max(cp.last_id))).scalar()
+            to_id = int(head.last_id if latest is None else latest)
+        if from_id < 1 or to_id < from_id:
+            raise ValueError(f"no such range: #{from_id} to #{to_id}")
+        to_id = min(to_id, int(head.last_id))
+        if to_id < from_id:
+            raise ValueError(f"the log ends at entry #{head.last_id}")
+        rows = conn.execute(
+            select(t.audit_log).where(log.id >= from_id, log.id <= to_id).order_by(log.id)
+        )
+        entries: list[JSONValue] = [_entry_json(row) for row in rows]
+        anchor = conn.execute(
+            select(cp.signed)
+            .where(cp.last_id >= from_id, cp.last_id <= to_id)
+            .order_by(cp.last_id.desc(), cp.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    first = entries[0] if entries else None
+    prev_hash = first["prev_hash"] if isinstance(first, dict) else GENESIS
+    return {
+        "type": EXTRACT_TYPE,
+        "from_id": from_id,
+        "to_id": to_id,
+        "prev_hash": prev_hash,
+        "entries": entries,
+        "checkpoint": anchor,
+    }
+
+
+def verify_export(extract: object, public_key: bytes) -> Report:
+    """Check an extract offline: every hash, every link, and the checkpoint's signature.
+
+    ``Report.anchored_to`` is the last entry the verified checkpoint vouches for (``None``:
+    no checkpoint, the extract is only consistent with itself). Raises ``ExtractInvalid``
+    for a value not shaped like an extract.
+    """
+    if not isinstance(extract, dict):
+        raise ExtractInvalid("an extract is a JSON object")
+    try:
+        _check_shape(extract, _EXTRACT_KEYS, EXTRACT_TYPE)
+        from_id, to_id = get_int(extract, "from_id", minimum=1), get_int(extract, "to_id")
+        anchor = get_hex64(extract, "prev_hash")
+        entries = get_list(extract, "entries")
+    except FieldError as exc:
+        raise ExtractInvalid(str(exc)) from None
+    walker = ChainWalker(from_id, anchor)
+    hashes: dict[int, str] = {}
+    broken: Break | None = None
+    for n, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ExtractInvalid(f"entries[{n}]: expected an object")
+        try:
+            check_keys(entry, _EXTRACT_ENTRY_KEYS, f"entries[{n}]")
+            link = Link(
+                get_int(entry, "id", minimum=1),
+                get_hex64(entry, "prev_hash"),
+                get_hex64(entry, "entry_hash"),
+                _sha256(canonical_entry(entry)).hexdigest(),
+                str(entry["at"]),
+            )
+        except (FieldError, CanonicalJSONError) as exc:
+            raise ExtractInvalid(f"entries[{n}]: {exc}") from None
+        broken = walker.feed(link)
+        if broken is not None:
+            break
+        hashes[link.entry_id] = link.entry_hash
+    if broken is None:
+        broken = walker.end(to_id, None)
+    anchored_to: int | None = None
+    if extract["checkpoint"] is not None:
+        try:
+            cp = Checkpoint.from_json(extract["checkpoint"])
+        except CheckpointInvalid as exc:
+            raise ExtractInvalid(f"checkpoint: {exc}") from None
+        if not from_id <= cp.last_id <= to_id:
+            raise ExtractInvalid(f"checkpoint: entry #{cp.last_id} is not in the extract")
+        try:
+            verify_checkpoint(cp, public_key)
+        except CheckpointInvalid as exc:
+            return walker.report(1, _bad_checkpoint(cp.last_id, f"the extract's checkpoint: {exc}"))
+        if broken is None or cp.last_id < broken.entry_id:
+            signed_break = checkpoint_break(
+                cp.last_id, cp.last_hash, format_time(cp.at), hashes.get(cp.last_id)
+            )
+            broken = signed_break or broken
+            anchored_to = None if signed_break else cp.last_id
+    report = walker.report(0 if extract["checkpoint"] is None else 1, broken)
+    return Report(
+        report.checked, report.first_id, report.last_id, report.last_hash, report.checkpoints,
+        report.broken, anchored_to if report.broken is None else None,
+    )  # fmt: skip

@@ -1,0 +1,514 @@
+"""The audit log as a hash chain (issue 7), on SQLite and PostgreSQL.
+
+Every action appends an entry chained to the one before; ``verify_chain`` names the first
+entry that was altered, removed or moved, and a signed checkpoint catches a rewrite that
+recomputed every hash after it. Extracts verify offline against the node's public key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine, bindparam, delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from ozara.core.audit import GENESIS, Problem
+from ozara.core.lifecycle import Action
+from ozara.crypto import DEFAULT_SUITE_ID
+from ozara.documents import NodeKeys, generate_node_keys
+from ozara.documents.fields import format_time
+from ozara.store import audit as store_audit
+from ozara.store import db
+from ozara.store import tables as t
+from ozara.store.audit import (
+    CheckpointInvalid,
+    EntryFields,
+    canonical_details,
+    checkpoint,
+    entry_bytes,
+    entry_digest,
+    export,
+    verify_chain,
+    verify_checkpoint,
+    verify_export,
+)
+from ozara.store.uow import SqlUnitOfWork
+from tests.conftest import Clock
+from tests.services.test_request_services import act, create
+
+LIFECYCLE = [
+    ("kaz-mvd.head", Action.SIGN),
+    ("kaz-mvd.officer", Action.SEND),
+    ("rus-mvd.officer", Action.RECEIVE),
+    ("rus-mvd.officer", Action.START_EXECUTION),
+]
+
+
+@pytest.fixture(scope="module")
+def keys() -> NodeKeys:
+    return generate_node_keys("KAZ-MVD-NODE", DEFAULT_SUITE_ID)
+
+
+def busy(node: Engine, clock: Clock, requests: int = 3) -> None:
+    """Requests through part of their lifecycle: one audit entry per step."""
+    for _ in range(requests):
+        rid = create(node, clock)
+        for who, action in LIFECYCLE:
+            clock.advance(minutes=7, microseconds=123_457)
+            act(node, clock, rid, who, action)
+
+
+def rows(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(t.audit_log).order_by(t.audit_log.c.id)))
+
+
+def head(engine: Engine) -> tuple[int, str]:
+    with engine.connect() as conn:
+        found = conn.execute(select(t.audit_head.c.last_id, t.audit_head.c.last_hash)).one()
+    return int(found[0]), str(found[1])
+
+
+#: The hashed members, as docs/audit.md specifies them.
+MEMBERS = ("id", "at", "actor_id", "body_id", "action", "object_type", "object_id", "details",
+           "ruleset", "prev_hash")  # fmt: skip
+
+
+def definition(row: Any) -> str:
+    """SHA-256 of RFC 8785 of the entry, straight from the specification (docs/audit.md)."""
+    entry = {name: getattr(row, name) for name in MEMBERS} | {"at": format_time(row.at)}
+    return hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
+
+
+def record(engine: Engine, clock: Clock, n: int = 1, **fields: Any) -> None:
+    values: dict[str, Any] = {
+        "actor_id": "kaz-mvd.officer",
+        "body_id": "KAZ-MVD",
+        "action": "request:viewed",
+        "object_type": "request",
+        "object_id": "KAZ-MVD-2026-00001",
+        "details": {},
+    } | fields
+    with SqlUnitOfWork(engine) as uow:
+        for _ in range(n):
+            uow.audit.record(clock.now, **values)
+        uow.commit()
+
+
+def sql(engine: Engine, statement: str, **params: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def rewrite_from(engine: Engine, first: int) -> None:
+    """What a careful forger does: recompute every hash from ``first`` on, and the head."""
+    with engine.begin() as conn:
+        log = t.audit_log.c
+        prev = conn.execute(select(log.entry_hash).where(log.id == first - 1)).scalar()
+        for row in conn.execute(select(t.audit_log).where(log.id >= first).order_by(log.id)):
+            digest = entry_digest(
+                EntryFields(
+                    row.id, format_time(row.at), row.actor_id, row.body_id, row.action,
+                    row.object_type, row.object_id, canonical_details(row.details), row.ruleset,
+                    prev or GENESIS,
+                )
+            )  # fmt: skip
+            conn.execute(
+                update(t.audit_log)
+                .where(log.id == row.id)
+                .values(prev_hash=prev or GENESIS, entry_hash=digest)
+            )
+            prev = digest
+        conn.execute(update(t.audit_head).values(last_hash=prev))
+
+
+# --- the chain as written ---------------------------------------------------------------
+
+
+def test_every_action_is_chained_and_the_chain_verifies(node: Engine, clock: Clock) -> None:
+    busy(node, clock)
+    # Strings that need escaping take the serializer's path, not the template's.
+    details = {"причина": "отказ", "n": 2, "ok": True, "nested": {"b": [1, None]}}
+    record(node, clock, actor_id='a "quoted" \\ officer', object_id="KAZ\nMVD", body_id=None,
+           details=details)  # fmt: skip
+    entries = rows(node)
+    assert [r.id for r in entries] == list(range(1, len(entries) + 1))
+    assert entries[0].prev_hash == GENESIS
+    for before, after in itertools.pairwise(entries):
+        assert after.prev_hash == before.entry_hash
+    assert [r.entry_hash for r in entries] == [definition(r) for r in entries]
+    assert head(node) == (entries[-1].id, entries[-1].entry_hash)
+
+    report = verify_chain(node)
+    assert report.intact, report.broken
+    assert (report.checked, report.first_id, report.last_id) == (len(entries), 1, len(entries))
+    assert report.last_hash == entries[-1].entry_hash
+    # Pages of any size give the same answer (the fast path and the row-by-row walk).
+    assert verify_chain(node, batch=3).intact
+    assert verify_chain(node, 5, 9).checked == 5
+
+
+def test_ordinary_pages_are_checked_whole(
+    node: Engine, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries as the node writes them never need the row-by-row walk (it would still find
+    them intact, only several times slower: this is what keeps verification fast)."""
+    busy(node, clock, requests=2)
+
+    def row_by_row(*args: Any) -> None:
+        raise AssertionError("an ordinary page was walked row by row")
+
+    monkeypatch.setattr(store_audit, "_walk_rows", row_by_row)
+    assert verify_chain(node, batch=7).intact
+
+
+def test_details_are_stored_as_their_canonical_text(node: Engine, clock: Clock) -> None:
+    record(node, clock, details={"z": 1, "a": "б", "m": [True, None]})
+    column = "details::text" if node.dialect.name == "postgresql" else "details"
+    with node.connect() as conn:
+        stored = conn.execute(text(f"SELECT {column} FROM audit_log ORDER BY id DESC")).first()
+    assert stored is not None and stored[0] == '{"a":"б","m":[true,null],"z":1}'
+    assert rows(node)[-1].details == {"a": "б", "m": [True, None], "z": 1}
+
+
+def test_the_same_values_stored_in_another_spelling_still_verify(
+    node: Engine, clock: Clock
+) -> None:
+    """The hash covers the values: whitespace and member order in the stored JSON do not
+    count (the slow path re-encodes them), a different value does."""
+    record(node, clock, details={"state_from": "draft", "state_to": "signed", "n": 1})
+    target, _ = head(node)
+    respelled = '{\n  "state_to": "signed",\n  "n": 1, "state_from": "draft"}'
+    cast = "CAST(:d AS json)" if node.dialect.name == "postgresql" else ":d"
+    update_details = f"UPDATE audit_log SET details = {cast} WHERE id = :id"
+    sql(node, update_details, d=respelled, id=target)
+    assert verify_chain(node).intact
+    sql(node, update_details, d='{"state_to": "signed", "n": 2, "state_from": "draft"}', id=target)
+    broken = verify_chain(node).broken
+    assert broken is not None and broken.entry_id == target
+
+
+@given(
+    strings=st.lists(st.text(st.characters(exclude_categories=["Cs"])), min_size=6, max_size=6),
+    body=st.none() | st.text(st.characters(exclude_categories=["Cs"])),
+    details=st.dictionaries(
+        st.text(st.characters(exclude_categories=["Cs"])),
+        st.recursive(
+            st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1)
+            | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+            lambda inner: st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(), inner, max_size=3),
+            max_leaves=6,
+        ),
+        max_size=4,
+    ),
+    entry_id=st.integers(1, 2**31),
+    micro=st.integers(0, 999_999),
+)  # fmt: skip
+def test_the_fast_encoding_is_rfc8785(
+    strings: list[str], body: str | None, details: dict[str, Any], entry_id: int, micro: int
+) -> None:
+    """The template ``record`` and verification use gives the RFC 8785 bytes, always."""
+    at = format_time(datetime(2026, 1, 30, 7, 0, 0, micro, tzinfo=UTC))
+    actor, action, object_type, object_id, ruleset, prev = strings
+    fields = EntryFields(entry_id, at, actor, body, action, object_type, object_id,
+                         canonical_details(details), ruleset, prev)  # fmt: skip
+    expected = {**fields._asdict(), "details": details}
+    assert entry_bytes(fields) == rfc8785.dumps(expected)
+
+
+# --- what verification finds -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch", [4, 10_000])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("details", '{"state_from":"draft"}'), ("actor_id", "someone.else"), ("body_id", None),
+     ("at", "2026-01-30 07:00:00.000001")],
+)  # fmt: skip
+def test_an_altered_entry_is_named(
+    node: Engine, clock: Clock, column: str, value: str | None, batch: int
+) -> None:
+    before, _ = head(node)
+    busy(node, clock, requests=1)
+    target = before + 2  # a request's entry
+    cast = ":v"
+    if node.dialect.name == "postgresql" and column in {"details", "at"}:
+        cast = f"CAST(:v AS {'json' if column == 'details' else 'timestamptz'})"
+    sql(node, f"UPDATE audit_log SET {column} = {cast} WHERE id = :id", v=value, id=target)
+    report = verify_chain(node, batch=batch)
+    assert report.broken is not None
+    assert (report.broken.entry_id, report.broken.problem) == (target, Problem.ALTERED)
+    assert report.checked == target - 1
+    assert report.broken.expected == rows(node)[target - 1].entry_hash
+    assert report.broken.at is not None
+    # The entries after it still hold together among themselves.
+    assert verify_chain(node, target + 1, batch=batch).intact
+
+
+def test_the_first_of_two_alterations_is_named(node: Engine) -> None:
+    sql(node, "UPDATE audit_log SET object_id = 'x' WHERE id IN (9, 4)")
+    broken = verify_chain(node).broken
+    assert broken is not None and broken.entry_id == 4
+
+
+def test_an_entry_altered_and_given_a_new_hash_is_named(node: Engine) -> None:
+    """Rehashing one entry breaks the link the next entry holds: the rehashed one is named."""
+    sql(node, "UPDATE audit_log SET object_id = 'x' WHERE id = 6")
+    with node.begin() as conn:
+        row = conn.execute(select(t.audit_log).where(t.audit_log.c.id == 6)).one()
+        conn.execute(update(t.audit_log).where(t.audit_log.c.id == 6).values(
+            entry_hash=definition(row)))  # fmt: skip
+    broken = verify_chain(node).broken
+    assert broken is not None
+    assert (broken.entry_id, broken.problem) == (6, Problem.ALTERED)
+    assert "entry #7 was chained to" in broken.note
+
+
+@pytest.mark.parametrize("batch", [4, 10_000])
+def test_a_removed_entry_is_named(node: Engine, batch: int) -> None:
+    last, _ = head(node)
+    sql(node, "DELETE FROM audit_log WHERE id = 5")
+    broken = verify_chain(node, batch=batch).broken
+    assert broken is not None
+    assert (broken.entry_id, broken.problem) == (5, Problem.REMOVED)
+    # The last entry: the head still names it.
+    sql(node, "DELETE FROM audit_log WHERE id = :id", id=last)
+    broken = verify_chain(node, 6, batch=batch).broken
+    assert broken is not None
+    assert (broken.entry_id, broken.problem) == (last, Problem.REMOVED)
+
+
+def swap(engine: Engine, a: int, b: int, columns: list[str]) -> None:
+    with engine.begin() as conn:
+        log = t.audit_log
+        first = conn.execute(select(log).where(log.c.id == a)).one()._asdict()
+        second = conn.execute(select(log).where(log.c.id == b)).one()._asdict()
+        for target, source in ((a, second), (b, first)):
+            values = {c: source[c] for c in columns}
+            if "details" in values:
+                values["details"] = canonical_details(values["details"])
+            conn.execute(update(log).where(log.c.id == target).values(**values))
+
+
+CONTENT = ["at", "actor_id", "body_id", "action", "object_type", "object_id", "details"]
+
+
+@pytest.mark.parametrize(("a", "b"), [(4, 9), (7, 8)])
+def test_two_swapped_entries_are_found(node: Engine, a: int, b: int) -> None:
+    """Whole entries moved (hashes and all) are named as reordered; content alone swapped
+    under the hashes is an alteration. Either way the lower of the two is named."""
+    swap(node, a, b, [*CONTENT, "ruleset", "prev_hash", "entry_hash"])
+    broken = verify_chain(node).broken
+    assert broken is not None
+    assert (broken.entry_id, broken.problem) == (a, Problem.REORDERED)
+    assert broken.found == f"entry #{b}"
+    swap(node, a, b, [*CONTENT, "ruleset", "prev_hash", "entry_hash"])  # back in place
+    assert verify_chain(node).intact
+    swap(node, a, b, CONTENT)
+    broken = verify_chain(node).broken
+    assert broken is not None
+    assert (broken.entry_id, broken.problem) == (a, Problem.ALTERED)
+
+
+# --- checkpoints ---------------------------------------------------------------------------
+
+
+def test_a_checkpoint_is_signed_over_the_head_and_is_itself_audited(
+    node: Engine, clock: Clock, keys: NodeKeys
+) -> None:
+    last, last_hash = head(node)
+    signed = checkpoint(node, keys, clock.now)
+    assert (signed["last_id"], signed["last_hash"], signed["node_id"]) == (
+        last, last_hash, keys.node_id,
+    )  # fmt: skip
+    assert verify_checkpoint(signed, keys.signing.public).last_id == last
+    entry = rows(node)[-1]
+    assert (entry.id, entry.action, entry.object_id) == (last + 1, "audit:checkpoint", str(last))
+    with node.connect() as conn:
+        assert conn.execute(select(t.audit_checkpoints.c.signed)).scalar_one() == signed
+    report = verify_chain(node, public_key=keys.signing.public)
+    assert report.intact and report.checkpoints == 1
+
+    other = generate_node_keys("RUS-MVD-NODE", DEFAULT_SUITE_ID)
+    with pytest.raises(CheckpointInvalid, match="another key"):
+        verify_checkpoint(signed, other.signing.public)
+    forged = {**signed, "key": other.signing_key_fingerprint}
+    with pytest.raises(CheckpointInvalid, match="signature"):
+        verify_checkpoint(forged, other.signing.public)
+    with pytest.raises(CheckpointInvalid, match="signature"):
+        verify_checkpoint({**signed, "last_id": last - 1}, keys.signing.public)
+    broken = verify_chain(node, public_key=other.signing.public).broken
+    assert broken is not None and broken.problem is Problem.REWRITTEN
+
+
+@pytest.mark.parametrize("batch", [4, 10_000])
+def test_a_consistent_rewrite_is_caught_by_the_checkpoint(
+    node: Engine, clock: Clock, keys: NodeKeys, batch: int
+) -> None:
+    busy(node, clock, requests=1)
+    signed = checkpoint(node, keys, clock.now)
+    busy(node, clock, requests=1)
+    sql(node, "UPDATE audit_log SET actor_id = 'someone.else' WHERE id = 20")
+    rewrite_from(node, 20)
+    report = verify_chain(node, batch=batch)
+    assert report.broken is not None
+    assert (report.broken.entry_id, report.broken.problem) == (
+        signed["last_id"], Problem.REWRITTEN,
+    )  # fmt: skip
+    assert report.broken.expected == signed["last_hash"]
+    # Without the checkpoint the rewrite holds together: the checkpoint is what caught it.
+    sql(node, "DELETE FROM audit_checkpoints")
+    assert verify_chain(node, batch=batch).intact
+
+
+def test_a_rewrite_after_the_checkpoint_is_not_its_business(
+    node: Engine, clock: Clock, keys: NodeKeys
+) -> None:
+    signed = checkpoint(node, keys, clock.now)
+    busy(node, clock, requests=1)
+    rewrite_from(node, int(signed["last_id"]) + 3)  # recomputes the same hashes
+    assert verify_chain(node).intact
+    sql(node, "UPDATE audit_log SET action = 'x' WHERE id = :id", id=int(signed["last_id"]) + 3)
+    rewrite_from(node, int(signed["last_id"]) + 3)
+    assert verify_chain(node).intact  # what only the peers' copies will catch (docs/audit.md)
+
+
+# --- extracts --------------------------------------------------------------------------------
+
+
+def test_an_extract_verifies_offline_and_fails_when_edited(
+    node: Engine, clock: Clock, keys: NodeKeys
+) -> None:
+    busy(node, clock, requests=1)
+    signed = checkpoint(node, keys, clock.now)
+    last = int(signed["last_id"])
+    extract = json.loads(json.dumps(export(node, 5)))  # as a file carries it
+    assert (extract["from_id"], extract["to_id"], extract["checkpoint"]) == (5, last, signed)
+    assert extract["prev_hash"] == rows(node)[3].entry_hash
+    report = verify_export(extract, keys.signing.public)
+    assert report.intact and report.anchored_to == last and report.checked == last - 4
+
+    def edited(change: Any) -> Any:
+        copy = json.loads(json.dumps(extract))
+        change(copy)
+        return verify_export(copy, keys.signing.public)
+
+    def alter(copy: Any) -> None:
+        copy["entries"][3]["details"] = {"roles": ["signatory"]}
+
+    def drop(copy: Any) -> None:
+        del copy["entries"][2]
+
+    def rehash(copy: Any) -> None:  # a forger who recomputes every hash after the edit
+        alter(copy)
+        prev = copy["entries"][2]["entry_hash"]
+        for entry in copy["entries"][3:]:
+            entry["prev_hash"] = prev
+            body = {k: v for k, v in entry.items() if k != "entry_hash"}
+            entry["entry_hash"] = prev = hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+    def resign(copy: Any) -> None:
+        copy["checkpoint"]["last_hash"] = copy["entries"][-1]["entry_hash"]
+
+    for change, entry_id, problem in [
+        (alter, 8, Problem.ALTERED),
+        (drop, 7, Problem.REMOVED),
+        (rehash, last, Problem.REWRITTEN),
+        (lambda c: (rehash(c), resign(c)), last, Problem.REWRITTEN),
+    ]:
+        report = edited(change)
+        assert report.broken is not None, change
+        assert (report.broken.entry_id, report.broken.problem) == (entry_id, problem)
+        assert report.anchored_to is None
+    other = generate_node_keys("RUS-MVD-NODE", DEFAULT_SUITE_ID)
+    assert not verify_export(extract, other.signing.public).intact
+
+
+def test_an_extract_without_a_checkpoint_is_not_anchored(node: Engine, clock: Clock) -> None:
+    extract = export(node, 2, 6)
+    assert extract["checkpoint"] is None and extract["to_id"] == 6
+    report = verify_export(extract, generate_node_keys("X", DEFAULT_SUITE_ID).signing.public)
+    assert report.intact and report.anchored_to is None
+    with pytest.raises(ValueError, match="no such range"):
+        export(node, 6, 2)
+
+
+# --- concurrency and the migration ------------------------------------------------------------
+
+
+def test_concurrent_appends_make_one_chain(node: Engine, clock: Clock) -> None:
+    """Two writers at once: every entry chained to the one before, no fork, no lost entry."""
+    threads, per_thread = 2, 25
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+    before, _ = head(node)
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(per_thread):
+                with SqlUnitOfWork(node) as uow:
+                    for part in range(2):  # two entries in one transaction, the head held
+                        uow.audit.record(clock.now, actor_id=f"writer-{n}", body_id=None,
+                                         action="test:write", object_type="test",
+                                         object_id=f"{i}.{part}")  # fmt: skip
+                    uow.commit()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert errors == []
+    with node.connect() as conn:
+        forks = conn.execute(
+            select(t.audit_log.c.prev_hash)
+            .group_by(t.audit_log.c.prev_hash)
+            .having(func.count() > 1)
+        ).all()
+    assert forks == []
+    report = verify_chain(node)
+    assert report.intact and report.checked == before + threads * per_thread * 2
+
+
+def test_the_migration_chains_the_entries_already_there(engine: Engine) -> None:
+    """Entries written before 0008 (JSON in any spelling, ids with a gap) are chained."""
+    db.upgrade(engine, "0007")
+    cast = "CAST(:details AS json)" if engine.dialect.name == "postgresql" else ":details"
+    t0 = datetime(2026, 1, 30, 7, 0, 0, 250_000, tzinfo=UTC)
+    insert = text(
+        "INSERT INTO audit_log (id, at, actor_id, body_id, action, object_type, object_id, "
+        f"details, ruleset) VALUES (:id, :at, 'system', NULL, 'officer:created', 'officer', "
+        f":oid, {cast}, 'r1')"
+    ).bindparams(bindparam("at", type_=t.UTCDateTime()))
+    with engine.begin() as conn:
+        for entry_id, details in ((1, '{"b": 1, "a": "é"}'), (2, "{}"), (5, '{"x": [1, 2]}')):
+            conn.execute(insert, {"id": entry_id, "at": t0, "oid": f"o{entry_id}",
+                                  "details": details})  # fmt: skip
+    db.upgrade(engine)
+    entries = rows(engine)
+    assert [r.id for r in entries] == [1, 2, 3]
+    assert [r.object_id for r in entries] == ["o1", "o2", "o5"]
+    assert entries[0].details == {"a": "é", "b": 1}
+    assert [r.entry_hash for r in entries] == [definition(r) for r in entries]
+    assert head(engine) == (3, entries[-1].entry_hash)
+    assert verify_chain(engine).intact
+    record(engine, Clock(t0))
+    assert verify_chain(engine).checked == 4
+    with engine.begin() as conn:  # the head is one row
+        with pytest.raises(IntegrityError, match=r"(?i)check"), conn.begin_nested():
+            conn.execute(t.audit_head.insert().values(id=2, last_id=0, last_hash=GENESIS))
+        conn.execute(delete(t.audit_head))
+    assert verify_chain(engine).broken is not None
