@@ -313,6 +313,11 @@ def _parse_attachments(raw: object, problems: list[Violation]) -> tuple[Attachme
         elif not isinstance(media, str):
             problems.append(violation(f"{where}.media_type", "input.type", "expected text"))
         else:
+            if any(o.sha256 == digest.lower() for o in out):
+                problems.append(
+                    violation(f"{where}.sha256", "art6.attachment", "the same file twice")
+                )
+                continue
             out.append(Attachment(name.strip(), size, digest.lower(), media))
     return tuple(out)
 

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Engine, or_, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from ozara.core.deadlines import require_utc
 from ozara.core.rules import ProtocolError
@@ -63,7 +63,9 @@ DEFER_LIMIT = timedelta(days=3)
 #: Handler errors (not refusals) before a document is set aside.
 MAX_FAILURES = 5
 _FAILURE_BACKOFF = timedelta(seconds=2)
-_REFUSALS = (Refused, ProtocolError, PayloadError, TrustListRejected)
+#: A handler's IntegrityError or DataError comes from what the document says (an id already
+#: used, a value too long for its column): refused, or it would block the inbox for good.
+_REFUSALS = (Refused, ProtocolError, PayloadError, TrustListRejected, IntegrityError, DataError)
 
 
 def process_inbox(

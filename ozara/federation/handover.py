@@ -43,7 +43,7 @@ from ozara.store.uow import SqlUnitOfWork
 
 from .context import HandlerContext, InboxItem, Refused, Result
 from .payloads import PayloadError
-from .request_documents import RequestBody, read_request_body
+from .request_documents import RequestBody, read_request_body, require_own_number
 
 #: The action each recorded event stands for (a partial refusal is a refusal in part).
 EVENT_ACTIONS: dict[str, Action] = {
@@ -125,10 +125,13 @@ def handle_handover(ctx: HandlerContext, item: InboxItem) -> Result:
         sent_at = f.get_time(raw, "sent_at")
         requesting_node = f.get_identifier(raw, "requesting_node")
         history = [_read_step(s) for s in f.get_list(raw, "history")]
+        confirmation = _confirmation(raw["confirmation"])
     except f.FieldError as exc:
         raise PayloadError(f"request_handover: {exc}") from None
     content = parse_request(body.content)
+    require_own_number(body.request_id, content.requesting_body)
     _check(ctx, item, body, signatures, history)
+    _check_confirmation(body, confirmation, history)
     request, events = _replay(
         ctx, item, body=body, content=content, requesting_node=requesting_node,
         sent_at=sent_at, history=history,
@@ -146,16 +149,27 @@ def _check(
     signatures: list[OfficerSignature],
     history: list[dict[str, Any]],
 ) -> None:
-    """The sender forwarded it, to a body here; it is signed; it is not held here yet."""
-    document, raw = item.document, item.document.body
+    """The sender forwarded it, last, to a body here; every step is the sender's bodies' or
+    the requesting body's; it is signed; it is not held here yet."""
+    document = item.document
     trust_list = ctx.trust_state.current
-    forwarded = next((s for s in reversed(history) if s["event"] == "request:forwarded"), None)
-    if forwarded is None or not any(
-        forwarded["body_id"] in e.bodies for e in trust_list.entries_for(document.sender)
+    senders = {b for e in trust_list.entries_for(document.sender) for b in e.bodies}
+    forwarded = history[-1] if history else None
+    if (
+        forwarded is None
+        or forwarded["event"] != "request:forwarded"
+        or (forwarded["body_id"] not in senders)
     ):
         raise Refused(
             f"{document.sender} did not forward this request: only the body holding it passes "
-            "it on (Art. 7 para 4); nothing applied"
+            "it on (Art. 7 para 4), and the forwarding is the last step; nothing applied"
+        )
+    requesting = read_content_body(body)
+    strangers = [s for s in history if s["body_id"] not in senders | {requesting}]
+    if strangers:
+        raise Refused(
+            f"the history names {strangers[0]['body_id']}, neither the forwarding nor the "
+            "requesting body; nothing applied"
         )
     if forwarded["target_body"] not in {b for e in trust_list.entries_for(document.recipient)
                                        for b in e.bodies}:  # fmt: skip
@@ -164,14 +178,39 @@ def _check(
         raise Refused(f"the request is not signed by {body.signed_by} (Art. 6 para 5)")
     if _held(ctx, body.request_id):
         raise Refused(f"request {body.request_id} is already held here; nothing applied")
-    confirmation = raw["confirmation"]
-    if isinstance(confirmation, dict):
-        confirmed = read_request_body(f.get_object(confirmation, "body"))
-        signed_conf = _signatures(
-            f.get_object(confirmation, "body"), f.get_list(confirmation, "signatures")
-        )
-        if confirmed.signed_by is None or not _signed_by_head(signed_conf, confirmed.signed_by):
-            raise Refused("the written confirmation is not signed by a head or deputy (Art. 6)")
+
+
+def read_content_body(body: RequestBody) -> str:
+    value = body.content.get("requesting_body")
+    return value if isinstance(value, str) else ""
+
+
+def _confirmation(value: JSONValue) -> tuple[RequestBody, list[OfficerSignature]] | None:
+    """The written confirmation of an urgent request, its signatures verified (or None)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise f.FieldError("confirmation: an object or null")
+    signed = f.get_object(value, "body")
+    return read_request_body(signed), _signatures(signed, f.get_list(value, "signatures"))
+
+
+def _check_confirmation(
+    body: RequestBody,
+    confirmation: tuple[RequestBody, list[OfficerSignature]] | None,
+    history: list[dict[str, Any]],
+) -> None:
+    """A confirmed step needs the signed confirmation of this very request (Art. 6 para 4)."""
+    confirmed_step = any(s["event"] == "request:confirmed" for s in history)
+    if confirmation is None:
+        if confirmed_step:
+            raise Refused("the history says confirmed, but no written confirmation comes with it")
+        return
+    confirmed, signatures = confirmation
+    if confirmed.request_id != body.request_id or confirmed.content != body.content:
+        raise Refused("the written confirmation is of another request; nothing applied")
+    if confirmed.signed_by is None or not _signed_by_head(signatures, confirmed.signed_by):
+        raise Refused("the written confirmation is not signed by a head or deputy (Art. 6)")
 
 
 def _replay(

@@ -22,6 +22,7 @@ it only to a copy at that same version, so both copies pass through the same sta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ from ozara.core.parties import Officer, Role
 from ozara.documents import DocumentType, JSONObject, JSONValue
 from ozara.documents import fields as f
 
+from .context import Refused
 from .payloads import PayloadError
 
 #: The document type that carries each action to the other side.
@@ -229,3 +231,12 @@ def read_action_body(value: JSONObject, doc_type: DocumentType) -> ActionBody:
         )
     except f.FieldError as exc:
         raise PayloadError(f"{doc_type.value}: {exc}") from None
+
+
+def require_own_number(request_id: str, requesting_body: str) -> None:
+    """A request's number is its requesting body's (``KAZ-MVD-2026-00001``): a node may not
+    take another body's numbers (its next request would then collide)."""
+    if not re.fullmatch(rf"{re.escape(requesting_body)}-\d{{4}}-\d{{5,}}", request_id):
+        raise Refused(
+            f"{request_id!r} is not a number of {requesting_body}'s requests; nothing applied"
+        )

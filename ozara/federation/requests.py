@@ -66,6 +66,7 @@ from .request_documents import (
     read_action_body,
     read_request_body,
     request_body,
+    require_own_number,
 )
 
 
@@ -328,6 +329,7 @@ def handle_request(ctx: HandlerContext, item: InboxItem) -> Result:
     if body.purpose == "confirmation":
         return _confirm(ctx, item, body)
     content = parse_request(body.content)  # the Protocol, checked again here (Art. 6)
+    require_own_number(body.request_id, content.requesting_body)
     _require_hosted(trust_list, document.sender, content.requesting_body)
     _require_hosted(trust_list, document.recipient, content.requested_body)
     try:
@@ -379,7 +381,7 @@ def _keep_attachments(ctx: HandlerContext, item: InboxItem, request: Request) ->
     repo = AttachmentRepository(ctx.uow.connection)
     kept = 0
     for listed in request.content.attachments:
-        file = by_hash.get(listed.sha256)
+        file = by_hash.pop(listed.sha256, None)
         if file is not None and file.size == listed.size:
             repo.add(request.id, StoredFile(file.sha256, listed.filename, file.media_type,
                                             file.size, file.content))  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 
@@ -99,9 +99,16 @@ def handle_report(ctx: HandlerContext, item: InboxItem) -> Result:
     current = ctx.trust_state.current
     if ctx.keys is not None and ctx.keys.node_id != current.issuer:
         raise Refused("only the Secretariat's node collects statistics reports")
-    if not any(e.party is not None for e in current.entries_for(sender)):
+    parties = {e.party for e in current.entries_for(sender) if e.party is not None}
+    if not parties:
         raise Refused(f"{sender} is not a Party node on the trust list")
-    as_of, _ = read_report(item.document.body)
+    as_of, fig = read_report(item.document.body)
+    # A node reports what its own bodies received, refused and owe: its own Party only.
+    named = {b for _, b in fig.pairs} | set(fig.refusals) | set(fig.overdue)
+    if not named <= parties:
+        raise Refused(f"{sender} reports for another Party's bodies; nothing applied")
+    if as_of > ctx.now + timedelta(days=1):
+        raise Refused(f"a report as of {as_of} is from the future; nothing applied")
     conn = ctx.uow.connection
     held = conn.execute(
         select(statistics_reports.c.as_of).where(statistics_reports.c.node_id == sender)

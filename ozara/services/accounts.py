@@ -67,7 +67,7 @@ class Session:
 
 
 def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def _audit(
@@ -128,7 +128,9 @@ def sign_in(
     """Check the password and the one-time code; a new session token and its session."""
     now = require_utc(now)
     repo = AccountRepository(uow.connection)
-    account = repo.get(officer_id)
+    # Locked until the end of the transaction (PostgreSQL): parallel guesses are counted one
+    # after another, so the lockout holds and a code is not accepted twice.
+    account = repo.get(officer_id, for_update=True)
     if account is None:
         _verify(_DUMMY_HASH, password)
         _audit(uow, now, officer_id, "account:sign_in_failed", reason="unknown officer")
@@ -202,7 +204,13 @@ def session(uow: SqlUnitOfWork, token: str, now: datetime) -> Session | None:
         uow.commit()
     account = repo.get(row.officer_id)
     language = account.language if account else "ru"
-    return Session(uow.registry.officer(row.officer_id), row.csrf_token, row.expires_at, language)
+    try:
+        officer = uow.registry.officer(row.officer_id)
+    except NotFound:  # removed from the node meanwhile: the session ends with them
+        repo.delete_session(digest)
+        uow.commit()
+        return None
+    return Session(officer, row.csrf_token, row.expires_at, language)
 
 
 def sign_out(uow: SqlUnitOfWork, token: str, now: datetime) -> None:

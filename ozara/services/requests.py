@@ -114,6 +114,8 @@ def check_files(content: RequestContent, files: Sequence[StoredFile]) -> None:
             problems.append(violation("attachments", rule, f"{f.filename!r} is not listed"))
     if len({f.filename for f in files}) != len(files):
         problems.append(violation("attachments", rule, "two files have one name"))
+    if len({f.sha256 for f in files}) != len(files):
+        problems.append(violation("attachments", rule, "the same file twice"))
     if sum(f.size for f in files) > MAX_ATTACHMENT_BYTES:
         limit = f"at most {MAX_ATTACHMENT_BYTES // 2**20} MiB of files in all"
         problems.append(violation("attachments", rule, limit))

@@ -35,10 +35,11 @@ class SessionRow:
 class AccountRepository:
     conn: Connection
 
-    def get(self, officer_id: str) -> Account | None:
-        row = self.conn.execute(
-            select(accounts).where(accounts.c.officer_id == officer_id)
-        ).mappings().first()  # fmt: skip
+    def get(self, officer_id: str, *, for_update: bool = False) -> Account | None:
+        query = select(accounts).where(accounts.c.officer_id == officer_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.conn.execute(query).mappings().first()
         if row is None:
             return None
         return Account(

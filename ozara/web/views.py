@@ -191,6 +191,8 @@ def add_request_pages(app: FastAPI, config: WebConfig) -> None:
                 svc.act(uow, request_id, command, page.session.officer.id, page.now, config.peers)
         except svc.AccessDenied as e:
             raise Forbidden(str(e)) from None
+        except NotFound:
+            return page.error(404, page._("Not found"), page._("No such request."))
         except ProtocolError as e:
             return _request_page(page, request_id, errors=_messages(page, e), status=422)
         except (Unroutable, SignatoryKeyMissing, ConcurrentChange) as e:

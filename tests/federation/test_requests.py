@@ -23,8 +23,10 @@ from ozara.core.rules import ProtocolError
 from ozara.crypto import DEFAULT_SUITE_ID, get_suite
 from ozara.documents import Document, DocumentType, TrustState, generate_node_keys
 from ozara.federation import process_inbox, processing_errors
+from ozara.federation.context import Refused
 from ozara.federation.dispatch import DEFER_LIMIT, dead_letters
 from ozara.federation.handover import handover_body
+from ozara.federation.request_documents import require_own_number
 from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing
 from ozara.federation.statistics import organization_figures, send_report
 from ozara.services import requests as svc
@@ -471,3 +473,48 @@ def test_the_secretariat_sums_the_party_nodes_figures_each_request_counted_once(
     w.deliver(w.kaz)
     w.rus.process(w.clock)
     assert "only the Secretariat" in processing_errors(w.rus.engine)[wrong.id]
+
+
+def test_a_handover_whose_history_goes_on_after_the_forwarding_is_refused(
+    fsb_world: tuple[World, Node],
+) -> None:
+    """The forwarding node may not write the new holder's own steps (e.g. its refusal)."""
+    w, fsb = fsb_world
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    act(w, w.rus, request_id, Action.FORWARD, "rus-mvd.officer", target_body="RUS-FSB")
+    with SqlUnitOfWork(w.rus.engine) as uow:
+        body = handover_body(uow, uow.requests.get(request_id))
+    body["history"].append({  # type: ignore[union-attr]
+        "event": "request:refused", "version": 5, "at": "2026-01-30T09:00:00Z",
+        "actor_id": "rus-fsb.head", "body_id": "RUS-FSB", "text": "forged", "target_body": None,
+    })  # fmt: skip
+    forged = Document(
+        id=uuid.uuid4(), type=DocumentType.REQUEST_HANDOVER, sender=w.rus.node_id,
+        recipient=fsb.node_id, created_at=w.clock.now, body=body,
+        trust_list_version=w.fed.trust_list.version,
+    )  # fmt: skip
+    with SqlUnitOfWork(w.rus.engine) as uow:
+        enqueue(uow.connection, forged, keys=w.rus.keys, trust=w.rus.trust.state, now=w.clock.now)
+        uow.commit()
+    w.deliver(w.rus)
+    fsb.process(w.clock)
+    assert "the forwarding is the last step" in processing_errors(fsb.engine)[forged.id]
+
+
+def test_a_node_may_not_take_another_bodys_request_numbers() -> None:
+    require_own_number("KAZ-MVD-2026-00001", "KAZ-MVD")
+    for wrong in ("RUS-MVD-2026-00001", "KAZ-MVD-2026-1", "KAZ-MVD-X-2026-00001"):
+        with pytest.raises(Refused, match="not a number of KAZ-MVD"):
+            require_own_number(wrong, "KAZ-MVD")
+
+
+def test_the_same_file_listed_twice_is_refused_before_anything_is_stored(
+    make_world: WorldFactory,
+) -> None:
+    w = make_world("kaz")
+    digest = hashlib.sha256(b"x").hexdigest()
+    twice = [{"filename": n, "size": 1, "sha256": digest} for n in ("a.txt", "b.txt")]
+    with SqlUnitOfWork(w.kaz.engine) as uow, pytest.raises(ProtocolError, match="same file"):
+        svc.create_request(uow, request_document(attachments=twice), "kaz-mvd.officer",
+                           w.clock.now)  # fmt: skip

@@ -244,3 +244,16 @@ def test_a_refusal_is_explained_in_the_officers_language_with_its_article(web: W
         assert refused.status_code == 422 and article in refused.text, lang
     check = officer.post("/requests/check", data={**FORM, "purpose": "", "csrf": csrf_of(officer)})
     assert "Art. 6 para 2" in check.json()["violations"][0]["message"]
+
+
+def test_odd_requests_get_a_clear_answer_not_a_server_error(web: Web) -> None:
+    officer = web.sign_in("kaz-mvd.officer")
+    missing = officer.post(
+        "/requests/KAZ-MVD-2026-99999/act", data={"action": "sign", "csrf": csrf_of(officer)}
+    )
+    assert missing.status_code == 404
+    odd = web.browser()
+    cookie = {"cookie": "ozara_session=\xe9t\xe9".encode("latin-1")}  # not ASCII: no session
+    answer = odd.get("/requests", headers=cookie)
+    assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    assert odd.get("/login", headers=cookie).status_code == 200
