@@ -16,7 +16,6 @@ as it was at the forwarding.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +28,6 @@ from ozara.core.parties import Officer, Role
 from ozara.core.requests import RequestContent, parse_request
 from ozara.crypto import CryptoError
 from ozara.documents import (
-    REQUEST_SIGNER_ROLES,
     JSONObject,
     JSONValue,
     OfficerSignature,
@@ -37,10 +35,10 @@ from ozara.documents import (
 )
 from ozara.documents import fields as f
 from ozara.services.requests import context, record_events
-from ozara.store.repository import NotFound
 from ozara.store.tables import inbox
 from ozara.store.uow import SqlUnitOfWork
 
+from .actors import bodies_of, is_held, remote_officer, signed_by_head, with_via
 from .context import HandlerContext, InboxItem, Refused, Result
 from .payloads import PayloadError
 from .request_documents import RequestBody, read_request_body, require_own_number
@@ -137,8 +135,7 @@ def handle_handover(ctx: HandlerContext, item: InboxItem) -> Result:
         sent_at=sent_at, history=history,
     )  # fmt: skip
     ctx.uow.requests.add(request, ctx.now)
-    via = {"via": document.sender, "document_id": str(document.id)}
-    record_events(ctx.uow, [_with(e, via) for e in events])
+    record_events(ctx.uow, with_via(events, document))
     return Result("applied", f"request {request.id} handed over: {request.state}")
 
 
@@ -153,7 +150,7 @@ def _check(
     the requesting body's; it is signed; it is not held here yet."""
     document = item.document
     trust_list = ctx.trust_state.current
-    senders = {b for e in trust_list.entries_for(document.sender) for b in e.bodies}
+    senders = bodies_of(trust_list, document.sender)
     forwarded = history[-1] if history else None
     if (
         forwarded is None
@@ -171,12 +168,11 @@ def _check(
             f"the history names {strangers[0]['body_id']}, neither the forwarding nor the "
             "requesting body; nothing applied"
         )
-    if forwarded["target_body"] not in {b for e in trust_list.entries_for(document.recipient)
-                                       for b in e.bodies}:  # fmt: skip
+    if forwarded["target_body"] not in bodies_of(trust_list, document.recipient):
         raise Refused("the request is forwarded to a body this node does not host")
-    if body.signed_by is not None and not _signed_by_head(signatures, body.signed_by):
+    if body.signed_by is not None and not signed_by_head(signatures, body.signed_by):
         raise Refused(f"the request is not signed by {body.signed_by} (Art. 6 para 5)")
-    if _held(ctx, body.request_id):
+    if is_held(ctx.uow, body.request_id):
         raise Refused(f"request {body.request_id} is already held here; nothing applied")
 
 
@@ -209,7 +205,7 @@ def _check_confirmation(
     confirmed, signatures = confirmation
     if confirmed.request_id != body.request_id or confirmed.content != body.content:
         raise Refused("the written confirmation is of another request; nothing applied")
-    if confirmed.signed_by is None or not _signed_by_head(signatures, confirmed.signed_by):
+    if confirmed.signed_by is None or not signed_by_head(signatures, confirmed.signed_by):
         raise Refused("the written confirmation is not signed by a head or deputy (Art. 6)")
 
 
@@ -227,8 +223,7 @@ def _replay(
     document = item.document
 
     def remote(officer_id: str, body_id: str, roles: frozenset[Role], node: str) -> Officer:
-        name = officer_id if "@" in officer_id else f"{officer_id}@{node}"
-        return Officer(name, officer_id, body_id, roles)
+        return remote_officer(officer_id, node, body_id, roles, qualified=True)
 
     c = context(ctx.uow)
     requesting = content.requesting_body
@@ -265,18 +260,6 @@ def _replay(
     return request, events
 
 
-def _with(event: RequestEvent, extra: dict[str, str]) -> RequestEvent:
-    return replace(event, details={**event.details, **extra})
-
-
-def _held(ctx: HandlerContext, request_id: str) -> bool:
-    try:
-        ctx.uow.requests.get(request_id)
-    except NotFound:
-        return False
-    return True
-
-
 def _signatures(signed: JSONObject, raw: Sequence[JSONValue]) -> list[OfficerSignature]:
     out = []
     for value in raw:
@@ -290,12 +273,6 @@ def _signatures(signed: JSONObject, raw: Sequence[JSONValue]) -> list[OfficerSig
             ) from None
         out.append(signature)
     return out
-
-
-def _signed_by_head(signatures: list[OfficerSignature], officer_id: str) -> bool:
-    return any(
-        s.officer_id == officer_id and s.signer_role in REQUEST_SIGNER_ROLES for s in signatures
-    )
 
 
 def _read_step(value: JSONValue) -> dict[str, Any]:

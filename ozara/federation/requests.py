@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -31,11 +31,10 @@ from sqlalchemy import insert, select
 from ozara.core.actions import ACTIONS, HEAD, OPS, Action, State
 from ozara.core.events import RequestEvent, Side
 from ozara.core.lifecycle import Command, Request, creation_event, new_request, transition
-from ozara.core.parties import Officer, Role
+from ozara.core.parties import Officer
 from ozara.core.requests import parse_request
 from ozara.crypto import KeyPair
 from ozara.documents import (
-    REQUEST_SIGNER_ROLES,
     Attachment,
     Document,
     DocumentRejected,
@@ -56,6 +55,7 @@ from ozara.store.tables import request_signatures
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
 
+from .actors import bodies_of, is_held, remote_officer, signed_by_head, with_via
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
 from .handover import NoHandover, handover_body
 from .request_documents import (
@@ -87,7 +87,7 @@ def hosting_node(trust_list: TrustList, body_id: str, now: datetime) -> str | No
 
 
 def hosts(trust_list: TrustList, node_id: str, body_id: str) -> bool:
-    return any(body_id in e.bodies for e in trust_list.entries_for(node_id))
+    return body_id in bodies_of(trust_list, node_id)
 
 
 def signer_role(officer: Officer) -> SignerRole:
@@ -206,7 +206,7 @@ class FederatedPeers:
         return self._node_for(trust_list, body_id, now) != self.keys.node_id
 
     def _node_for(self, trust_list: TrustList, body_id: str, now: datetime) -> str:
-        if body_id in _own_bodies(trust_list, self.keys.node_id):
+        if body_id in bodies_of(trust_list, self.keys.node_id):
             return self.keys.node_id
         node = hosting_node(trust_list, body_id, now)
         if node is None:
@@ -264,16 +264,7 @@ class FederatedPeers:
         return row.body, (OfficerSignature.from_json(row.signature),)
 
 
-def _own_bodies(trust_list: TrustList, node_id: str) -> frozenset[str]:
-    return frozenset(b for e in trust_list.entries_for(node_id) for b in e.bodies)
-
-
 # -- the receiving side -----------------------------------------------------------------
-
-
-def _remote_officer(officer_id: str, node: str, body_id: str, roles: frozenset[Role]) -> Officer:
-    """The officer of another node, as that node vouches for them (its signature)."""
-    return Officer(f"{officer_id}@{node}", officer_id, body_id, roles)
 
 
 def _require_hosted(trust_list: TrustList, node: str, body_id: str) -> None:
@@ -285,19 +276,11 @@ def _require_hosted(trust_list: TrustList, node: str, body_id: str) -> None:
 
 
 def _require_signatory(document: Document, officer_id: str) -> None:
-    if not any(
-        s.officer_id == officer_id and s.signer_role in REQUEST_SIGNER_ROLES
-        for s in document.officer_signatures
-    ):
+    if not signed_by_head(document.officer_signatures, officer_id):
         raise Refused(
             f"the request is not signed by {officer_id}, head of the body or a deputy "
             "(Art. 6 para 5); nothing applied"
         )
-
-
-def _via(events: Sequence[RequestEvent], item: InboxItem) -> list[RequestEvent]:
-    extra = {"via": item.document.sender, "document_id": str(item.document.id)}
-    return [replace(e, details={**e.details, **extra}) for e in events]
 
 
 def _copy(ctx: HandlerContext, request_id: str) -> Request:
@@ -332,25 +315,21 @@ def handle_request(ctx: HandlerContext, item: InboxItem) -> Result:
     require_own_number(body.request_id, content.requesting_body)
     _require_hosted(trust_list, document.sender, content.requesting_body)
     _require_hosted(trust_list, document.recipient, content.requested_body)
-    try:
-        ctx.uow.requests.get(body.request_id)
-    except NotFound:
-        pass
-    else:
+    if is_held(ctx.uow, body.request_id):
         raise Refused(f"request {body.request_id} is already held here; nothing applied")
     requesting = content.requesting_body
     request = new_request(
         body.request_id,
         content,
-        _remote_officer(body.created_by, document.sender, requesting, OPS),
+        remote_officer(body.created_by, document.sender, requesting, OPS),
         body.created_at,
     )
     events = [creation_event(request)]
-    sender = _remote_officer(document.sender, document.sender, requesting, OPS)
+    sender = remote_officer(document.sender, document.sender, requesting, OPS)
     c = context(ctx.uow)
     if body.signed_by is not None and body.signed_at is not None:
         _require_signatory(document, body.signed_by)
-        head = _remote_officer(body.signed_by, document.sender, requesting, HEAD)
+        head = remote_officer(body.signed_by, document.sender, requesting, HEAD)
         signed = transition(request, Command(Action.SIGN), head, c, body.signed_at)
         sent = transition(signed.request, Command(Action.SEND), sender, c, document.created_at)
         events += [*signed.events, *sent.events]
@@ -358,7 +337,7 @@ def handle_request(ctx: HandlerContext, item: InboxItem) -> Result:
         sent = transition(request, Command(Action.SEND_URGENT), sender, c, document.created_at)
         events += sent.events
     ctx.uow.requests.add(sent.request, ctx.now)
-    record_events(ctx.uow, _via(events, item))
+    record_events(ctx.uow, with_via(events, item.document))
     kept = _keep_attachments(ctx, item, sent.request)
     return Result(
         "applied",
@@ -396,7 +375,7 @@ def _confirm(ctx: HandlerContext, item: InboxItem, body: RequestBody) -> Result:
     _require_signatory(item.document, signed_by)
     copy = _copy(ctx, body.request_id)
     _require_hosted(ctx.trust_state.current, item.document.sender, copy.content.requesting_body)
-    head = _remote_officer(signed_by, item.document.sender, copy.content.requesting_body, HEAD)
+    head = remote_officer(signed_by, item.document.sender, copy.content.requesting_body, HEAD)
     return _apply(
         ctx, item, copy, version=body.version, command=Command(Action.CONFIRM), actor=head,
         at=signed_at,
@@ -409,7 +388,7 @@ def handle_action(ctx: HandlerContext, item: InboxItem) -> Result:
     body = read_action_body(document.body, document.type)
     _require_hosted(ctx.trust_state.current, document.sender, body.actor_body)
     copy = _copy(ctx, body.request_id)
-    actor = _remote_officer(body.actor_id, document.sender, body.actor_body, body.actor_roles)
+    actor = remote_officer(body.actor_id, document.sender, body.actor_body, body.actor_roles)
     return _apply(
         ctx, item, copy, version=body.version, command=body.command, actor=actor, at=body.at
     )
@@ -428,7 +407,7 @@ def _apply(
     _check_version(copy, version)
     result = transition(copy, command, actor, context(ctx.uow), at)
     ctx.uow.requests.save(result.request, copy, ctx.now)
-    record_events(ctx.uow, _via(result.events, item))
+    record_events(ctx.uow, with_via(result.events, item.document))
     return Result("applied", f"request {copy.id}: {command.action.value} -> {result.request.state}")
 
 

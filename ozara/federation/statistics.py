@@ -27,6 +27,7 @@ from ozara.store.tables import statistics_reports
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
 
+from .actors import bodies_of
 from .context import HandlerContext, InboxItem, Refused, Result
 from .payloads import PayloadError
 
@@ -78,7 +79,7 @@ def send_report(
     uow: SqlUnitOfWork, now: datetime, *, keys: NodeKeys, trust: TrustState
 ) -> uuid.UUID:
     """Queue this node's figures to the Secretariat's node (the trust list's issuer)."""
-    bodies = {b for e in trust.current.entries_for(keys.node_id) for b in e.bodies}
+    bodies = bodies_of(trust.current, keys.node_id)
     document = Document(
         id=uuid.uuid4(),
         type=DocumentType.STATISTICS_REPORT,

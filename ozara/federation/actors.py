@@ -1,0 +1,53 @@
+"""Who acts for whom between nodes: the bodies a node hosts, the remote officer a node
+vouches for, the head's signature on a request, and the trace of the document that brought
+an event. Shared by the request handlers (``requests.py``), the handover (``handover.py``)
+and the statistics reports (``statistics.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from ozara.core.events import RequestEvent
+from ozara.core.parties import Officer, Role
+from ozara.documents import REQUEST_SIGNER_ROLES, Document, OfficerSignature, TrustList
+from ozara.store.repository import NotFound
+from ozara.store.uow import SqlUnitOfWork
+
+
+def bodies_of(trust_list: TrustList, node_id: str) -> frozenset[str]:
+    """The competent bodies a node hosts, as the trust list says."""
+    return frozenset(b for e in trust_list.entries_for(node_id) for b in e.bodies)
+
+
+def remote_officer(
+    officer_id: str, node: str, body_id: str, roles: frozenset[Role], *, qualified: bool = False
+) -> Officer:
+    """The officer of another node, as that node vouches for them (its signature).
+
+    ``qualified``: an id that already names its node (``kaz-mvd.head@KAZ-NODE``, from a
+    history another node recorded) is kept as it is.
+    """
+    name = officer_id if qualified and "@" in officer_id else f"{officer_id}@{node}"
+    return Officer(name, officer_id, body_id, roles)
+
+
+def signed_by_head(signatures: Iterable[OfficerSignature], officer_id: str) -> bool:
+    """Signed by that officer as the head of the body or a deputy (Art. 6 para 5)."""
+    return any(
+        s.officer_id == officer_id and s.signer_role in REQUEST_SIGNER_ROLES for s in signatures
+    )
+
+
+def with_via(events: Sequence[RequestEvent], document: Document) -> list[RequestEvent]:
+    """The events, each naming the node and the document that brought it."""
+    extra = {"via": document.sender, "document_id": str(document.id)}
+    return [replace(e, details={**e.details, **extra}) for e in events]
+
+
+def is_held(uow: SqlUnitOfWork, request_id: str) -> bool:
+    try:
+        uow.requests.get(request_id)
+    except NotFound:
+        return False
+    return True
