@@ -139,7 +139,7 @@ def parse_request(data: object) -> RequestContent:
     if not isinstance(data, Mapping):
         raise ProtocolError([violation("$", "input.type", "a request is a JSON object")])
     r = _Reader(data)
-    _unknown_keys(data, TOP_LEVEL_FIELDS, "", r.problems)
+    unknown_keys(data, TOP_LEVEL_FIELDS, "", r.problems)
     texts = {name: r.text(name, required=True) for name in _REQUIRED_TEXT}
     other = r.text("other_information", required=False)
     reference = r.text("reference", required=False)
@@ -224,7 +224,7 @@ ITEM_FIELDS = frozenset({"kind", "description"})
 ATTACHMENT_FIELDS = frozenset({"filename", "size", "sha256", "media_type"})
 
 
-def _unknown_keys(
+def unknown_keys(
     data: Mapping[str, Any], known: frozenset[str], prefix: str, problems: list[Violation]
 ) -> None:
     for key in data:
@@ -250,7 +250,7 @@ def _parse_assistance(
             violation("assistance", "art6.required", "the content of the assistance sought")
         )
         return (), ""
-    _unknown_keys(raw, ASSISTANCE_FIELDS, "assistance.", problems)
+    unknown_keys(raw, ASSISTANCE_FIELDS, "assistance.", problems)
     text = raw.get("text", "")
     if not isinstance(text, str):
         problems.append(violation("assistance.text", "input.type", "expected text"))
@@ -265,7 +265,7 @@ def _parse_assistance(
         if not isinstance(item, Mapping):
             problems.append(violation(where, "input.type", "expected an object"))
             continue
-        _unknown_keys(item, ITEM_FIELDS, f"{where}.", problems)
+        unknown_keys(item, ITEM_FIELDS, f"{where}.", problems)
         description = item.get("description")
         if not isinstance(description, str) or not description.strip():
             problems.append(violation(f"{where}.description", "art6.required"))
@@ -299,7 +299,7 @@ def _parse_attachments(raw: object, problems: list[Violation]) -> tuple[Attachme
         if not isinstance(a, Mapping):
             problems.append(violation(where, "input.type", "expected an object"))
             continue
-        _unknown_keys(a, ATTACHMENT_FIELDS, f"{where}.", problems)
+        unknown_keys(a, ATTACHMENT_FIELDS, f"{where}.", problems)
         name, size, digest = a.get("filename"), _whole_number(a.get("size")), a.get("sha256")
         media = a.get("media_type", "application/octet-stream")
         if not isinstance(name, str) or not name.strip():

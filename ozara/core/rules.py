@@ -110,6 +110,111 @@ RULES: dict[str, Rule] = _rules(
         "сұрау салушы орган мен сұрау салынатын орган әртүрлі Тараптарға жатуға тиіс",
     ),
     Rule(
+        "art5.record_kind",
+        "Art. 5 para 1",
+        "information is exchanged on crimes, persons, methods of countering them, new methods "
+        "of committing them, national laws and international treaties",
+        "обмен информацией ведётся о преступлениях, лицах, формах и методах противодействия, "
+        "новых способах совершения преступлений, законодательстве и международных договорах",
+        "ақпарат алмасу қылмыстар, тұлғалар, қарсы іс-қимыл нысандары мен әдістері, қылмыс "
+        "жасаудың жаңа тәсілдері, заңнама және халықаралық шарттар туралы жүргізіледі",
+    ),
+    Rule(
+        "art5.record_required",
+        "Art. 5 para 1",
+        "a record of information must state this field",
+        "запись информации должна содержать это поле",
+        "ақпарат жазбасы осы өрісті қамтуға тиіс",
+    ),
+    Rule(
+        "art5.person",
+        "Art. 5 para 1",
+        "a person involved is named (in the original script, with transliterations if known)",
+        "лицо, причастное к преступлению, указывается по имени (в оригинальном написании "
+        "и, если известно, в транслитерации)",
+        "қылмысқа қатысы бар тұлға аты-жөнімен көрсетіледі (түпнұсқа жазылуында және, "
+        "белгілі болса, транслитерациясымен)",
+    ),
+    Rule(
+        "art5.identifier",
+        "Art. 5 para 1",
+        "an identifier must be valid for its kind",
+        "идентификатор должен соответствовать своему виду",
+        "сәйкестендіргіш өз түріне сәйкес келуге тиіс",
+    ),
+    Rule(
+        "art10.state_secret",
+        "Art. 10 para 3",
+        "information constituting a state secret is exchanged only under the CSTO agreement "
+        "of 18 June 2004 on mutual protection of classified information, by its own channel, "
+        "never through this system",
+        "сведения, составляющие государственную тайну, передаются только в соответствии с "
+        "Соглашением ОДКБ о взаимном обеспечении сохранности секретной информации от "
+        "18 июня 2004 года, по своему каналу, и не через эту систему",
+        "мемлекеттік құпияны құрайтын мәліметтер тек ҰҚШҰ-ның 2004 жылғы 18 маусымдағы "
+        "құпия ақпараттың сақталуын өзара қамтамасыз ету туралы келісіміне сәйкес, өз арнасы "
+        "арқылы беріледі, осы жүйе арқылы емес",
+    ),
+    Rule(
+        "art10.purposes",
+        "Art. 10 para 2",
+        "information is provided for stated purposes: name at least one permitted purpose",
+        "информация предоставляется для заявленных целей: укажите хотя бы одну допустимую цель",
+        "ақпарат мәлімделген мақсаттар үшін беріледі: кемінде бір рұқсат етілген мақсатты "
+        "көрсетіңіз",
+    ),
+    Rule(
+        "art10.confidentiality",
+        "Art. 10 para 1",
+        "the confidentiality level must be one the national law of the providing Party "
+        "defines: open, for official use or confidential",
+        "уровень конфиденциальности должен быть определён законодательством предоставляющей "
+        "Стороны: открыто, для служебного пользования или конфиденциально",
+        "құпиялылық деңгейі ақпарат беретін Тараптың заңнамасымен айқындалуға тиіс: ашық, "
+        "қызмет бабында пайдалану үшін немесе құпия",
+    ),
+    Rule(
+        "art10.not_shared",
+        "Art. 10 para 1",
+        "the record was not provided to this Party",
+        "запись не предоставлялась этой Стороне",
+        "жазба осы Тарапқа берілмеген",
+    ),
+    Rule(
+        "art10.revoked",
+        "Art. 10 para 2",
+        "the providing body has revoked the record",
+        "предоставивший орган отозвал запись",
+        "ақпарат берген орган жазбаны кері қайтарып алды",
+    ),
+    Rule(
+        "art10.purpose",
+        "Art. 10 para 2",
+        "information received may not be used for purposes other than those for which it was "
+        "provided without the consent of the body that provided it",
+        "полученная информация не может быть использована в иных целях, чем те, для которых "
+        "она предоставлена, без согласия предоставившего её органа",
+        "алынған ақпарат оны берген органның келісімінсіз ол берілген мақсаттардан басқа "
+        "мақсаттарда пайдаланылмайды",
+    ),
+    Rule(
+        "art10.onward",
+        "Art. 10 para 2",
+        "the providing body did not allow this record to be passed on to another Party",
+        "предоставивший орган не разрешил передавать эту запись другой Стороне",
+        "ақпарат берген орган бұл жазбаны басқа Тарапқа беруге рұқсат етпеген",
+    ),
+    Rule(
+        "art10.owner",
+        "Art. 10 para 2",
+        "only the body that provided the record may change, revoke or share it, or answer "
+        "a request for consent",
+        "изменять, отзывать или передавать запись, а также отвечать на запрос согласия может "
+        "только предоставивший её орган",
+        "жазбаны өзгертуге, кері қайтарып алуға, беруге немесе келісім сұрауына жауап беруге "
+        "тек оны берген орган құқылы",
+    ),
+    Rule(
         "art6.required",
         "Art. 6 para 2",
         "a request must state this field",
@@ -274,9 +379,9 @@ RULES: dict[str, Rule] = _rules(
     Rule(
         "input.unknown_field",
         "—",
-        "this field is not part of a request document",
-        "такого поля нет в документе запроса",
-        "сұрау салу құжатында мұндай өріс жоқ",
+        "this field is not part of the document",
+        "такого поля нет в документе",
+        "құжатта мұндай өріс жоқ",
     ),
     Rule(
         "input.type",

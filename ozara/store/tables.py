@@ -421,3 +421,95 @@ statistics_reports = Table(
     Column("body", JSON, nullable=False),
     Column("document_id", String(36), nullable=False),
 )
+
+
+# --- Information exchange (Art. 5 para 1, Art. 10) ---------------------------------------
+
+#: Records of information, the node's own and those received. The content is kept as the
+#: providing body wrote it (``ozara.core.records.RecordContent.to_dict``); the columns
+#: beside it are what lists, filters and Art. 10 checks need without parsing it.
+records = Table(
+    "records",
+    metadata,
+    Column("id", String(64), primary_key=True),  # chosen by the providing node, kept everywhere
+    Column("owner_body", String(64), nullable=False),
+    Column("owner_party", String(3), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("confidentiality", String(20), nullable=False),
+    Column("onward_sharing", Boolean, nullable=False),
+    Column("content", JSON, nullable=False),
+    #: The providing body's version: an update travels with the next one, and a receiver
+    #: keeps only the highest it has seen (deliveries may be reordered).
+    Column("version", Integer, nullable=False),
+    #: Title, summary, names and identifiers as one text, for the full-text index.
+    Column("search_text", Text, nullable=False),
+    #: NULL for a record made on this node; else the node it came from.
+    Column("received_from", String(128)),
+    _instant("created_at", nullable=False),
+    _instant("updated_at", nullable=False),
+    _instant("revoked_at"),
+    Column("revocation_reason", Text),
+    Index("ix_records_owner_body", "owner_body"),
+    Index("ix_records_updated_at", "updated_at"),
+)
+
+#: The Parties a record was provided to (Art. 10: the owner chooses), and by whom: the
+#: providing body, or a receiving Party's body passing it on where onward sharing is allowed.
+record_recipients = Table(
+    "record_recipients",
+    metadata,
+    Column("record_id", String(64), ForeignKey("records.id"), primary_key=True),
+    Column("party", String(3), primary_key=True),
+    Column("shared_by", String(64), nullable=False),  # body id
+    _instant("shared_at", nullable=False),
+    Index("ix_record_recipients_party", "party"),
+)
+
+#: One row per person of a record, for person search (ozara/store/search.py). ``blocks``
+#: holds the blocking keys of all the person's names (``ozara.core.names.blocking_keys``),
+#: space-separated; PostgreSQL indexes them with a GIN index.
+record_persons = Table(
+    "record_persons",
+    metadata,
+    Column("record_id", String(64), ForeignKey("records.id"), primary_key=True),
+    Column("person_index", Integer, primary_key=True, autoincrement=False),
+    Column("names", JSON, nullable=False),  # the names as written, original script first
+    Column("birth_date", Date),
+    Column("blocks", Text, nullable=False),
+)
+
+#: Online identifiers of a record and its persons in normal form (ozara/core/identifiers.py);
+#: for addresses and ranges, the first and last address as 32 hex digits (IPv4 mapped into
+#: IPv6), so "which ranges hold this address" is one range query on any backend.
+record_identifiers = Table(
+    "record_identifiers",
+    metadata,
+    Column("record_id", String(64), ForeignKey("records.id"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("value", String(300), primary_key=True),
+    Column("ip_first", String(32)),
+    Column("ip_last", String(32)),
+    Index("ix_record_identifiers_kind_value", "kind", "value"),
+    Index("ix_record_identifiers_ip", "ip_first", "ip_last"),
+)
+
+#: Requests for the providing body's consent to use a record for a purpose not permitted
+#: (Art. 10 para 2), and the answers. Kept on both nodes, under the same id.
+record_consents = Table(
+    "record_consents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("record_id", String(64), ForeignKey("records.id"), nullable=False),
+    Column("body_id", String(64), nullable=False),  # the body asking
+    Column("purpose", String(20), nullable=False),
+    Column("justification", Text, nullable=False),
+    Column("state", String(10), nullable=False),  # requested | granted | refused
+    Column("asked_by", String(128), nullable=False),  # officer id (remote ones as id@node)
+    _instant("asked_at", nullable=False),
+    Column("answered_by", String(128)),
+    _instant("answered_at"),
+    Column("answer_reason", Text),
+    _instant("valid_until"),
+    Index("ix_record_consents_record_body", "record_id", "body_id"),
+)

@@ -33,6 +33,7 @@ ALLOWED = frozenset(
         "decimal",
         "enum",
         "functools",
+        "ipaddress",
         "itertools",
         "math",
         "operator",
