@@ -8,10 +8,12 @@ local operator; people sign in through the web application.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sys
 from pathlib import Path
+from socket import gethostname
 from typing import Annotated
 
 import typer
@@ -45,6 +47,7 @@ from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.services import node as node_svc
 from ozara.services import requests as svc
 from ozara.services.rules_check import check_document
+from ozara.store import audit_context
 from ozara.store.repository import ConcurrentChange, NotFound
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport.nodefiles import (
@@ -343,11 +346,21 @@ def rules_check(
 # --- entry point ----------------------------------------------------------------------
 
 
+def _operator() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        user = str(os.getuid())
+    return f"{user}@{gethostname()}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map every expected failure to a message and an exit status."""
     try:
-        # Without standalone mode a typer.Exit comes back as the return value.
-        result = app(args=argv, standalone_mode=False)
+        # The operator on the node's own machine: user@host in every audit entry (issue 7).
+        with audit_context.acting(audit_context.Origin("cli", _operator())):
+            # Without standalone mode a typer.Exit comes back as the return value.
+            result = app(args=argv, standalone_mode=False)
     except typer.Exit as e:
         return e.exit_code
     except TyperException as e:  # usage errors: missing or malformed options

@@ -45,6 +45,7 @@ from ozara.core.rules import ProtocolError
 from ozara.documents import Document, DocumentType, NodeKeys, TrustListRejected
 from ozara.documents.fields import FieldError
 from ozara.documents.model import parse_envelope
+from ozara.store import audit_context
 from ozara.store.tables import inbox
 from ozara.store.uow import SqlUnitOfWork
 
@@ -145,7 +146,10 @@ def _process_one(
             ctx = HandlerContext(uow, now, trust, keys)
             error: str | None = None
             try:
-                with uow.connection.begin_nested():
+                with (
+                    uow.connection.begin_nested(),
+                    audit_context.acting(audit_context.Origin("node", document.sender)),
+                ):
                     result = handler(ctx, item)
             except _REFUSALS as exc:
                 error = f"{exc.__class__.__name__}: {exc}"[:_MAX_ERROR]

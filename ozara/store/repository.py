@@ -23,6 +23,7 @@ from ozara.core.requests import RequestContent, content_from_stored
 from ozara.core.rules import RULESET_VERSION
 from ozara.core.treaty import NotificationKind, TreatyNotification, TreatyStatus
 from ozara.documents.fields import format_time
+from ozara.store import audit_context
 from ozara.store import tables as t
 from ozara.store.audit import EntryFields, canonical_details, entry_digest
 
@@ -470,6 +471,9 @@ class AuditRepository:
         if head is None:
             raise RuntimeError("the audit log has no chain head: the schema is not migrated")
         entry_id, prev_hash = head
+        origin = audit_context.current()
+        if origin is not None and "origin" not in (details or {}):
+            details = {**(details or {}), "origin": origin.as_details()}
         text = canonical_details(details or {})
         digest = entry_digest(
             EntryFields(

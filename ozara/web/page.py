@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from ozara.services import accounts
 from ozara.services.requests import RequestPeers
+from ozara.store import audit_context
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
@@ -102,6 +103,9 @@ def page_for(request: Request, config: WebConfig, *, required: bool = True) -> P
             session = accounts.session(uow, token, config.clock())
     if session is None and required:
         raise SignInRequired()
+    client = request.client.host if request.client else None
+    roles = tuple(sorted(r.value for r in session.officer.roles)) if session else ()
+    audit_context.set_origin(audit_context.Origin("web", client, roles))
     wanted = request.query_params.get("lang")
     if wanted in i18n.CODES and session is not None and wanted != session.language:
         with SqlUnitOfWork(config.engine) as uow:

@@ -37,6 +37,14 @@ def node(tmp_path: Path, fed: Federation) -> tuple[str, Path]:
     return url, node_dir
 
 
+def test_a_command_line_action_is_audited_with_the_operator(node: tuple[str, Path]) -> None:
+    conn = sqlite3.connect(node[0].removeprefix("sqlite:///"))
+    details = [json.loads(d) for (d,) in conn.execute("SELECT details FROM audit_log")]
+    conn.close()
+    origins = [d["origin"] for d in details if d.get("origin", {}).get("channel") == "cli"]
+    assert origins and all("@" in o["address"] for o in origins)
+
+
 def tamper(url: str, statement: str) -> None:
     conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     with conn:

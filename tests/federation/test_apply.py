@@ -61,6 +61,8 @@ def test_a_designation_reaches_both_party_nodes_and_is_routable_at_once(
             audit = uow.audit.for_object("KAZ-KNB")
         assert [a["action"] for a in audit] == ["registry:designated"]
         assert audit[0]["actor_id"] == "CSTO-SEC"
+        # Applied from another node's document: the audit entry says which node sent it.
+        assert audit[0]["details"]["origin"] == {"channel": "node", "address": w.sec.node_id}
     assert request_to_knb_problems(w.rus, w) == []
     with w.rus.engine.connect() as conn:
         row = conn.execute(select(inbox.c.processed_at, inbox.c.processing_error)).one()

@@ -27,7 +27,7 @@ from ozara.crypto import DEFAULT_SUITE_ID
 from ozara.documents import NodeKeys, generate_node_keys
 from ozara.documents.fields import format_time
 from ozara.store import audit as store_audit
-from ozara.store import db
+from ozara.store import audit_context, db
 from ozara.store import tables as t
 from ozara.store.audit import (
     CheckpointInvalid,
@@ -512,3 +512,28 @@ def test_the_migration_chains_the_entries_already_there(engine: Engine) -> None:
             conn.execute(t.audit_head.insert().values(id=2, last_id=0, last_hash=GENESIS))
         conn.execute(delete(t.audit_head))
     assert verify_chain(engine).broken is not None
+
+
+# --- where an action came from (issue 7: "who, role, ... from where") -------------------
+
+
+def test_an_entry_carries_the_origin_the_adapter_declared(node: Engine, clock: Clock) -> None:
+    record(node, clock)
+    assert "origin" not in rows(node)[-1].details  # none declared: none written
+    web = audit_context.Origin("web", "10.20.30.40", ("officer", "signatory"))
+    with audit_context.acting(web):
+        record(node, clock)
+        with audit_context.acting(audit_context.Origin("node", "RUS-MVD-NODE")):
+            record(node, clock)
+        record(node, clock, details={"origin": {"channel": "given"}})  # the caller's own wins
+    record(node, clock)
+    origins = [r.details.get("origin") for r in rows(node)[-5:]]
+    assert origins == [
+        None,
+        {"channel": "web", "address": "10.20.30.40", "roles": ["officer", "signatory"]},
+        {"channel": "node", "address": "RUS-MVD-NODE"},
+        {"channel": "given"},
+        None,
+    ]
+    # The origin is hashed with the rest of the entry: the chain verifies as a whole.
+    assert verify_chain(node).intact

@@ -82,8 +82,13 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(web: Web) -> None:
     web.clock.advance(minutes=15)
     assert attempt(web, "rus-mvd.officer") == 303
     with SqlUnitOfWork(web.engine) as uow:
-        actions = [r["action"] for r in uow.audit.for_object("rus-mvd.officer")]
+        entries = uow.audit.for_object("rus-mvd.officer")
+    actions = [r["action"] for r in entries]
     assert "account:locked" in actions and actions[-1] == "account:signed_in"
+    # From where (issue 7): the browser's address, in every entry of the sign-in.
+    signing_in = [r for r in entries if "sign" in r["action"] or r["action"] == "account:locked"]
+    assert {r["details"]["origin"]["address"] for r in signing_in} == {"127.0.0.1"}
+    assert {r["details"]["origin"]["channel"] for r in signing_in} == {"web"}
 
 
 def test_a_session_ends_after_thirty_idle_minutes(web: Web) -> None:
