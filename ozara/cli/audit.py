@@ -12,12 +12,15 @@ from typing import Annotated
 
 import typer
 
-from ozara.cli.common import DatabaseOpt, engine_for, fail, node_dir_option
+from ozara.cli.common import DatabaseOpt, engine_for, fail, node_dir_option, utc_now
 from ozara.core.audit import Report
 from ozara.crypto import InvalidKey, deserialize_public_key
 from ozara.documents import CanonicalJSONError
 from ozara.documents.canonical import parse_object
+from ozara.federation.checkpoints import held_checkpoints, send_checkpoint
+from ozara.federation.trust_store import load_trust_state
 from ozara.store.audit import ExtractInvalid, checkpoint, export, verify_chain, verify_export
+from ozara.store.uow import SqlUnitOfWork
 from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
 
 audit_app = typer.Typer(
@@ -66,11 +69,57 @@ def audit_verify(
     to_id: Annotated[
         int | None, typer.Option("--to", min=1, help="Last entry (default: the head).")
     ] = None,
+    peer_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--peer-checkpoints",
+            dir_okay=False,
+            help="This node's checkpoints as a peer holds them (`ozara audit peer-checkpoints` "
+            "there); repeatable. Needs --node-dir.",
+        ),
+    ] = None,
 ) -> None:
     """Recompute every entry's hash and check the links, the head and the checkpoints."""
     key = _node(node_dir).keys.signing.public if node_dir is not None else None
-    report = verify_chain(engine_for(database), from_id, to_id, public_key=key)
+    held = [c for path in peer_files or [] for c in _read_checkpoints(path)]
+    if held and key is None:
+        fail("--peer-checkpoints needs --node-dir (the node's key checks the signatures)", 2)
+    report = verify_chain(
+        engine_for(database), from_id, to_id, public_key=key, peer_checkpoints=held
+    )
     _verdict(report, "Audit log")
+
+
+def _read_checkpoints(path: Path) -> list[object]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"--peer-checkpoints: {path}: {exc}", 2)
+    if not isinstance(value, dict) or not isinstance(value.get("checkpoints"), list):
+        fail(f"--peer-checkpoints: {path}: not a file of `ozara audit peer-checkpoints`", 2)
+    return list(value["checkpoints"])
+
+
+@audit_app.command("peer-checkpoints")
+def audit_peer_checkpoints(
+    of: Annotated[str, typer.Option("--of", help="The node whose checkpoints to write out.")],
+    database: DatabaseOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", dir_okay=False, help="File (default: stdout).")
+    ] = None,
+) -> None:
+    """Write out another node's checkpoints as this node received them, for its auditor."""
+    with SqlUnitOfWork(engine_for(database)) as uow:
+        held = held_checkpoints(uow, of)
+    text = json.dumps({"held_for": of, "checkpoints": held}, ensure_ascii=False, indent=1)
+    if output is None:
+        typer.echo(text)
+    else:
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            fail(f"--output: {output}: {exc.strerror or exc}", 2)
+    typer.echo(f"{len(held)} checkpoint(s) of {of}.", err=True)
 
 
 @audit_app.command("checkpoint")
@@ -80,16 +129,26 @@ def audit_checkpoint(
     ],
     database: DatabaseOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the signed checkpoint.")] = False,
+    send: Annotated[
+        bool, typer.Option("--send", help="Queue it to every other node on the trust list.")
+    ] = False,
 ) -> None:
-    """Sign the chain's head with the node's key and keep the checkpoint."""
-    keys = _node(node_dir).keys
-    signed = checkpoint(engine_for(database), keys)
+    """Sign the chain's head with the node's key and keep the checkpoint (and send it)."""
+    node = _node(node_dir)
+    engine = engine_for(database)
+    if send:
+        trust = load_trust_state(engine, node.trust, node.secretariat_key)
+        with SqlUnitOfWork(engine) as uow:
+            signed = send_checkpoint(uow, utc_now(), keys=node.keys, trust=trust)
+    else:
+        signed = checkpoint(engine, node.keys)
     if as_json:
         typer.echo(json.dumps(signed, ensure_ascii=False, indent=2))
         return
     typer.echo(
         f"Checkpoint signed by {signed['node_id']} over entry #{signed['last_id']} "
-        f"(hash {signed['last_hash']}) at {signed['at']}; stored."
+        f"(hash {signed['last_hash']}) at {signed['at']}; stored"
+        + ("; queued to the other nodes." if send else ".")
     )
 
 

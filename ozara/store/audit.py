@@ -268,13 +268,20 @@ def verify_chain(
     *,
     public_key: bytes | None = None,
     batch: int = 10_000,
+    peer_checkpoints: Sequence[object] = (),
 ) -> Report:
     """Recompute every entry's hash in id order and check the links, the head and every
     stored checkpoint; the report names the first broken entry.
 
     With ``public_key`` (this node's signing key) each checkpoint's signature is verified
-    too. Entries appended while it runs are left out: it checks up to the head it read first.
+    too. ``peer_checkpoints`` are this node's checkpoints as other nodes hold them
+    (``ozara audit peer-checkpoints`` there): they are checked like the stored ones, and
+    they catch what the stored ones cannot, a rewrite by someone who also replaced this
+    node's own checkpoints. Entries appended while it runs are left out: it checks up to
+    the head it read first.
     """
+    if peer_checkpoints and public_key is None:
+        raise ValueError("checking peers' checkpoints needs the node's public signing key")
     with engine.connect() as conn:
         head = conn.execute(_SELECT_HEAD).first()
         if head is None:
@@ -288,6 +295,10 @@ def verify_chain(
         if first > 1:
             anchor = conn.execute(_SELECT_HASH, {"b_id": first - 1}).scalar_one_or_none()
         pending, broken = _stored_checkpoints(conn, first, upto, public_key)
+        if broken is None and public_key is not None:
+            broken = _peer_checkpoints(pending, peer_checkpoints, public_key, first, upto)
+            if broken is None and end_id is None:
+                broken = _beyond_head(pending, peer_checkpoints, head_id)
         # A short transaction for the reads above (on SQLite every transaction takes the
         # write lock); the pages below are single statements outside any (keyset pages on
         # the raw connection: no write lock on SQLite, no long transaction on PostgreSQL,
@@ -403,6 +414,36 @@ def _stored_checkpoints(
     return pending, None
 
 
+def _peer_checkpoints(
+    pending: _Pending, given: Sequence[object], public_key: bytes, first: int, upto: int
+) -> Break | None:
+    for number, value in enumerate(given, 1):
+        try:
+            parsed = verify_checkpoint(value, public_key)
+        except CheckpointInvalid as exc:
+            last_id = value.get("last_id") if isinstance(value, dict) else None
+            at = last_id if isinstance(last_id, int) else 0
+            return _bad_checkpoint(at, f"peer checkpoint {number}: {exc}")
+        if first <= parsed.last_id <= upto:
+            pending.items.append((parsed.last_id, parsed.last_hash, format_time(parsed.at)))
+    pending.items.sort(key=lambda item: item[0])
+    return None
+
+
+def _beyond_head(pending: _Pending, given: Sequence[object], head_id: int) -> Break | None:
+    """A peer holds a signature over an entry past the head: the end of the log was cut."""
+    beyond = [Checkpoint.from_json(v) for v in given if not isinstance(v, Checkpoint)]
+    beyond += [v for v in given if isinstance(v, Checkpoint)]
+    late = max((c for c in beyond if c.last_id > head_id), key=lambda c: c.last_id, default=None)
+    if late is None:
+        return None
+    pending.checked += 1
+    return Break(
+        head_id + 1, Problem.REMOVED, f"entries up to #{late.last_id}", f"the head #{head_id}",
+        format_time(late.at), f"a peer holds this node's checkpoint over entry #{late.last_id}",
+    )  # fmt: skip
+
+
 def _bad_checkpoint(last_id: int, why: str) -> Break:
     return Break(
         last_id, Problem.REWRITTEN, "a checkpoint signed with the node's key",
@@ -508,32 +549,36 @@ def checkpoint(engine: Engine, keys: NodeKeys, now: datetime | None = None) -> J
     signs. Until the other nodes hold a copy it only shows that history was rewritten by
     someone who did not also rewrite this node's stored checkpoints (docs/audit.md).
     """
+    with engine.begin() as conn:
+        return checkpoint_on(conn, keys, now or datetime.now(UTC))
+
+
+def checkpoint_on(conn: Connection, keys: NodeKeys, now: datetime) -> JSONObject:
+    """``checkpoint`` inside the caller's transaction (to send it to peers in the same one)."""
     # Here, not at the top: the repository imports this module for the entry encoding.
     from ozara.store.repository import AuditRepository  # noqa: PLC0415
 
-    now = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        head = conn.execute(_SELECT_HEAD).one()
-        signed = sign_checkpoint(keys, int(head.last_id), str(head.last_hash), now)
-        document = signed.to_json()
-        conn.execute(
-            insert(t.audit_checkpoints).values(
-                node_id=signed.node_id,
-                last_id=signed.last_id,
-                last_hash=signed.last_hash,
-                at=now,
-                signed=document,
-            )
+    head = conn.execute(_SELECT_HEAD).one()
+    signed = sign_checkpoint(keys, int(head.last_id), str(head.last_hash), now)
+    document = signed.to_json()
+    conn.execute(
+        insert(t.audit_checkpoints).values(
+            node_id=signed.node_id,
+            last_id=signed.last_id,
+            last_hash=signed.last_hash,
+            at=now,
+            signed=document,
         )
-        AuditRepository(conn).record(
-            now,
-            actor_id="system",
-            body_id=None,
-            action="audit:checkpoint",
-            object_type="audit_log",
-            object_id=str(signed.last_id),
-            details={"node_id": signed.node_id, "last_hash": signed.last_hash, "key": signed.key},
-        )
+    )
+    AuditRepository(conn).record(
+        now,
+        actor_id="system",
+        body_id=None,
+        action="audit:checkpoint",
+        object_type="audit_log",
+        object_id=str(signed.last_id),
+        details={"node_id": signed.node_id, "last_hash": signed.last_hash, "key": signed.key},
+    )
     return document
 
 

@@ -150,3 +150,38 @@ def test_verify_and_checkpoint_on_postgres(
         ok(run_cli(url, tmp_path, "audit", "checkpoint", "--node-dir", str(node_dir)))
         done = ok(run_cli(url, tmp_path, "audit", "verify", "--node-dir", str(node_dir)))
         assert "intact, 25 entries (#1 to #25), 1 checkpoint(s) agree" in done.out
+
+
+def test_verify_against_checkpoints_a_peer_holds(node: tuple[str, Path], tmp_path: Path) -> None:
+    """The peer's file (`ozara audit peer-checkpoints` there) catches a rewrite that also
+    removed the node's own checkpoints; an empty holding is written as such."""
+    url, node_dir = node
+
+    def cli(*args: str) -> Result:
+        return run_cli(url, tmp_path, *args)
+
+    signed = ok(cli("audit", "checkpoint", "--node-dir", str(node_dir), "--json")).json
+    held = tmp_path / "held.json"
+    held.write_text(json.dumps({"held_for": signed["node_id"], "checkpoints": [signed]}))
+    dir_opt = ("--node-dir", str(node_dir))
+    ok(cli("audit", "verify", *dir_opt, "--peer-checkpoints", str(held)))
+    fails(cli("audit", "verify", "--peer-checkpoints", str(held)), 2, "needs --node-dir")
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    fails(cli("audit", "verify", *dir_opt, "--peer-checkpoints", str(bad)), 2, "not a file of")
+    # The end of the log cut off, the node's own checkpoint removed with it: only the
+    # peer's copy still knows the entry it signed.
+    tamper(url, f"DELETE FROM audit_log WHERE id >= {signed['last_id']}")
+    tamper(url, "DELETE FROM audit_checkpoints")
+    tamper(
+        url,
+        "UPDATE audit_head SET last_id = (SELECT max(id) FROM audit_log), "
+        "last_hash = (SELECT entry_hash FROM audit_log ORDER BY id DESC LIMIT 1)",
+    )
+    ok(cli("audit", "verify", *dir_opt))
+    fails(
+        cli("audit", "verify", *dir_opt, "--peer-checkpoints", str(held)),
+        1, "removed", f"checkpoint over entry #{signed['last_id']}",
+    )  # fmt: skip
+    none = ok(cli("audit", "peer-checkpoints", "--of", "RUS-MVD-NODE")).json
+    assert none == {"held_for": "RUS-MVD-NODE", "checkpoints": []}
