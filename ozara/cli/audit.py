@@ -19,7 +19,8 @@ from ozara.documents import CanonicalJSONError
 from ozara.documents.canonical import parse_object
 from ozara.federation.checkpoints import held_checkpoints, send_checkpoint
 from ozara.federation.trust_store import load_trust_state
-from ozara.store.audit import ExtractInvalid, checkpoint, export, verify_chain, verify_export
+from ozara.store.audit import checkpoint, verify_chain
+from ozara.store.audit_export import ExtractInvalid, export, verify_export
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
 

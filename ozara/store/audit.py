@@ -1,4 +1,4 @@
-"""The audit log as a hash chain: the entry encoding, verification, checkpoints, extracts.
+"""The audit log as a hash chain: the entry encoding and its verification.
 
 An entry's hash is SHA-256 over the RFC 8785 canonical JSON of the object::
 
@@ -29,7 +29,7 @@ from itertools import chain, repeat
 from operator import add, methodcaller
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from ozara.core.audit import (
     GENESIS,
@@ -40,40 +40,40 @@ from ozara.core.audit import (
     Report,
     checkpoint_break,
 )
-from ozara.crypto import CryptoError, b64url_encode, fingerprint, get_suite
-from ozara.documents import NodeKeys
-from ozara.documents.canonical import CanonicalJSONError, JSONObject, JSONValue, canonicalize
+from ozara.documents.canonical import CanonicalJSONError, JSONValue, canonicalize
 from ozara.documents.fields import (
-    FieldError,
-    check_keys,
     format_time,
-    get_bytes,
-    get_hex64,
-    get_identifier,
-    get_int,
-    get_list,
-    get_str,
-    get_time,
 )
-from ozara.documents.signing import signed_bytes
 from ozara.store import tables as t
+from ozara.store.audit_checkpoints import (
+    CHECKPOINT_LABEL,
+    CHECKPOINT_TYPE,
+    SELECT_HEAD,
+    Checkpoint,
+    CheckpointInvalid,
+    checkpoint,
+    checkpoint_on,
+    sign_checkpoint,
+    verify_checkpoint,
+)
 
 __all__ = [
+    "CHECKPOINT_LABEL",
+    "CHECKPOINT_TYPE",
     "ENTRY_FIELDS",
     "GENESIS",
     "Checkpoint",
     "CheckpointInvalid",
     "EntryFields",
-    "ExtractInvalid",
     "canonical_details",
     "canonical_entry",
     "checkpoint",
+    "checkpoint_on",
     "entry_bytes",
     "entry_digest",
-    "export",
+    "sign_checkpoint",
     "verify_chain",
     "verify_checkpoint",
-    "verify_export",
 ]
 
 #: The members of the hashed object, in the order RFC 8785 sorts them.
@@ -144,7 +144,7 @@ def _number(text: str) -> int | float:
     return value if abs(value) < 2**53 else float(value)
 
 
-def _load_json(text: str) -> Any:
+def load_json(text: str) -> Any:
     """JSON as RFC 8785 reads it: an integer beyond 2**53 is a double, as it was written."""
     return json.loads(text, parse_int=_number)
 
@@ -173,9 +173,6 @@ _PAGE = {
         "entry_hash FROM audit_log WHERE id > %s AND id <= %s ORDER BY id LIMIT %s"
     ),
 }
-_SELECT_HEAD = select(t.audit_head.c.last_id, t.audit_head.c.last_hash).where(
-    t.audit_head.c.id == 1
-)
 _SELECT_HASH = select(t.audit_log.c.entry_hash).where(t.audit_log.c.id == bindparam("b_id"))
 
 
@@ -193,7 +190,7 @@ def _row_digest(row: Sequence[Any]) -> str:
         if digest == row[10]:
             return digest
         # Stored text that is JSON but not canonical still holds the same values.
-        value = {**entry._asdict(), "details": _load_json(entry.details)}
+        value = {**entry._asdict(), "details": load_json(entry.details)}
         return _sha256(canonicalize(value)).hexdigest()
     except (TypeError, ValueError, CanonicalJSONError) as exc:
         return f"an unreadable entry ({exc.__class__.__name__})"
@@ -283,7 +280,7 @@ def verify_chain(
     if peer_checkpoints and public_key is None:
         raise ValueError("checking peers' checkpoints needs the node's public signing key")
     with engine.connect() as conn:
-        head = conn.execute(_SELECT_HEAD).first()
+        head = conn.execute(SELECT_HEAD).first()
         if head is None:
             gone = Break(0, Problem.REMOVED, "the chain's head", "none", None,
                          "the audit_head row is missing")  # fmt: skip
@@ -408,7 +405,7 @@ def _stored_checkpoints(
             if public_key is not None:
                 verify_checkpoint(parsed, public_key)
         except CheckpointInvalid as exc:
-            return pending, _bad_checkpoint(last_id, f"stored checkpoint {row_id}: {exc}")
+            return pending, bad_checkpoint(last_id, f"stored checkpoint {row_id}: {exc}")
         pending.items.append((parsed.last_id, parsed.last_hash, format_time(parsed.at)))
     pending.items.sort(key=lambda item: item[0])
     return pending, None
@@ -423,7 +420,7 @@ def _peer_checkpoints(
         except CheckpointInvalid as exc:
             last_id = value.get("last_id") if isinstance(value, dict) else None
             at = last_id if isinstance(last_id, int) else 0
-            return _bad_checkpoint(at, f"peer checkpoint {number}: {exc}")
+            return bad_checkpoint(at, f"peer checkpoint {number}: {exc}")
         if first <= parsed.last_id <= upto:
             pending.items.append((parsed.last_id, parsed.last_hash, format_time(parsed.at)))
     pending.items.sort(key=lambda item: item[0])
@@ -444,261 +441,8 @@ def _beyond_head(pending: _Pending, given: Sequence[object], head_id: int) -> Br
     )  # fmt: skip
 
 
-def _bad_checkpoint(last_id: int, why: str) -> Break:
+def bad_checkpoint(last_id: int, why: str) -> Break:
     return Break(
         last_id, Problem.REWRITTEN, "a checkpoint signed with the node's key",
         "a checkpoint that does not verify", None, why,
-    )  # fmt: skip
-
-
-# -- checkpoints -------------------------------------------------------------------------
-
-CHECKPOINT_TYPE = "ozara-audit-checkpoint"
-#: The signature's label (see ozara/documents/signing.py: no signature verifies as another kind).
-CHECKPOINT_LABEL = b"ozara-audit-checkpoint-v1"
-_CHECKPOINT_KEYS = ("type", "node_id", "last_id", "last_hash", "at", "suite", "key", "signature")
-
-
-def _check_shape(value: JSONObject, keys: Sequence[str], kind: str) -> None:
-    """Exactly these members, and ``type`` says what the object is; else ``FieldError``."""
-    check_keys(value, keys, kind)
-    if value["type"] != kind:
-        raise FieldError(f"type: expected {kind!r}")
-
-
-class CheckpointInvalid(ValueError):
-    """A checkpoint that is malformed, or whose signature does not verify under the key."""
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """A node's signed statement: "my audit log's entry ``last_id`` has hash ``last_hash``".
-
-    Its JSON (``to_json``) is what is stored, and what will be sent to the other nodes as it
-    is; ``key`` is the fingerprint of the signing key (ozara.crypto.fingerprint).
-    """
-
-    node_id: str
-    last_id: int
-    last_hash: str
-    at: datetime
-    suite: str
-    key: str
-    signature: bytes
-
-    def unsigned(self) -> JSONObject:
-        return {
-            "type": CHECKPOINT_TYPE,
-            "node_id": self.node_id,
-            "last_id": self.last_id,
-            "last_hash": self.last_hash,
-            "at": format_time(self.at),
-            "suite": self.suite,
-            "key": self.key,
-        }
-
-    def to_json(self) -> JSONObject:
-        return {**self.unsigned(), "signature": b64url_encode(self.signature)}
-
-    @classmethod
-    def from_json(cls, value: object) -> Checkpoint:
-        if not isinstance(value, dict):
-            raise CheckpointInvalid("a checkpoint is a JSON object")
-        try:
-            _check_shape(value, _CHECKPOINT_KEYS, CHECKPOINT_TYPE)
-            return cls(
-                node_id=get_identifier(value, "node_id"),
-                last_id=get_int(value, "last_id"),
-                last_hash=get_hex64(value, "last_hash"),
-                at=get_time(value, "at"),
-                suite=get_str(value, "suite", max_length=64),
-                key=get_hex64(value, "key"),
-                signature=get_bytes(value, "signature"),
-            )
-        except FieldError as exc:
-            raise CheckpointInvalid(str(exc)) from None
-
-
-def sign_checkpoint(keys: NodeKeys, last_id: int, last_hash: str, at: datetime) -> Checkpoint:
-    unsigned = Checkpoint(
-        keys.node_id, last_id, last_hash, at, keys.suite_id, keys.signing_key_fingerprint, b""
-    )
-    suite = get_suite(keys.suite_id)
-    value = suite.sign(keys.signing.private, signed_bytes(CHECKPOINT_LABEL, unsigned.unsigned()))
-    return Checkpoint(keys.node_id, last_id, last_hash, at, keys.suite_id, unsigned.key, value)
-
-
-def verify_checkpoint(checkpoint: object, public_key: bytes) -> Checkpoint:
-    """The checkpoint, parsed, if it is well formed and signed with ``public_key``."""
-    parsed = checkpoint if isinstance(checkpoint, Checkpoint) else Checkpoint.from_json(checkpoint)
-    if parsed.key != fingerprint(public_key):
-        raise CheckpointInvalid(f"signed with another key (fingerprint {parsed.key})")
-    try:
-        get_suite(parsed.suite).verify(
-            public_key, signed_bytes(CHECKPOINT_LABEL, parsed.unsigned()), parsed.signature
-        )
-    except CryptoError as exc:
-        raise CheckpointInvalid(f"the signature does not verify ({exc})") from None
-    return parsed
-
-
-def checkpoint(engine: Engine, keys: NodeKeys, now: datetime | None = None) -> JSONObject:
-    """Sign the chain's head with the node's key, store the checkpoint, return its JSON.
-
-    Making it is itself an audit entry (``audit:checkpoint``), the first after the head it
-    signs. Until the other nodes hold a copy it only shows that history was rewritten by
-    someone who did not also rewrite this node's stored checkpoints (docs/audit.md).
-    """
-    with engine.begin() as conn:
-        return checkpoint_on(conn, keys, now or datetime.now(UTC))
-
-
-def checkpoint_on(conn: Connection, keys: NodeKeys, now: datetime) -> JSONObject:
-    """``checkpoint`` inside the caller's transaction (to send it to peers in the same one)."""
-    # Here, not at the top: the repository imports this module for the entry encoding.
-    from ozara.store.repository import AuditRepository  # noqa: PLC0415
-
-    head = conn.execute(_SELECT_HEAD).one()
-    signed = sign_checkpoint(keys, int(head.last_id), str(head.last_hash), now)
-    document = signed.to_json()
-    conn.execute(
-        insert(t.audit_checkpoints).values(
-            node_id=signed.node_id,
-            last_id=signed.last_id,
-            last_hash=signed.last_hash,
-            at=now,
-            signed=document,
-        )
-    )
-    AuditRepository(conn).record(
-        now,
-        actor_id="system",
-        body_id=None,
-        action="audit:checkpoint",
-        object_type="audit_log",
-        object_id=str(signed.last_id),
-        details={"node_id": signed.node_id, "last_hash": signed.last_hash, "key": signed.key},
-    )
-    return document
-
-
-# -- extracts for an auditor -------------------------------------------------------------
-
-EXTRACT_TYPE = "ozara-audit-extract"
-_EXTRACT_KEYS = ("type", "from_id", "to_id", "prev_hash", "entries", "checkpoint")
-_EXTRACT_ENTRY_KEYS = (*ENTRY_FIELDS, "entry_hash")
-
-
-class ExtractInvalid(ValueError):
-    """An extract that is not even shaped like one (missing members, wrong types)."""
-
-
-def _entry_json(row: Any) -> JSONObject:
-    entry: JSONObject = {name: getattr(row, name) for name in _EXTRACT_ENTRY_KEYS}
-    entry["at"] = format_time(row.at)
-    entry["details"] = _load_json(json.dumps(row.details))
-    return entry
-
-
-def export(engine: Engine, from_id: int, to_id: int | None = None) -> JSONObject:
-    """Entries ``from_id`` to ``to_id`` (cut at the head) with their hashes, and the latest
-    checkpoint over an entry among them, which anchors every entry up to it.
-
-    ``to_id`` defaults to the entry of the latest checkpoint (the head if there is none), so
-    that the whole extract is anchored.
-    """
-    log, cp = t.audit_log.c, t.audit_checkpoints.c
-    with engine.connect() as conn:
-        head = conn.execute(_SELECT_HEAD).one()
-        if to_id is None:
-            latest = conn.execute(select(func.max(cp.last_id))).scalar()
-            to_id = int(head.last_id if latest is None else latest)
-        if from_id < 1 or to_id < from_id:
-            raise ValueError(f"no such range: #{from_id} to #{to_id}")
-        to_id = min(to_id, int(head.last_id))
-        if to_id < from_id:
-            raise ValueError(f"the log ends at entry #{head.last_id}")
-        rows = conn.execute(
-            select(t.audit_log).where(log.id >= from_id, log.id <= to_id).order_by(log.id)
-        )
-        entries: list[JSONValue] = [_entry_json(row) for row in rows]
-        anchor = conn.execute(
-            select(cp.signed)
-            .where(cp.last_id >= from_id, cp.last_id <= to_id)
-            .order_by(cp.last_id.desc(), cp.id.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-    first = entries[0] if entries else None
-    prev_hash = first["prev_hash"] if isinstance(first, dict) else GENESIS
-    return {
-        "type": EXTRACT_TYPE,
-        "from_id": from_id,
-        "to_id": to_id,
-        "prev_hash": prev_hash,
-        "entries": entries,
-        "checkpoint": anchor,
-    }
-
-
-def verify_export(extract: object, public_key: bytes) -> Report:
-    """Check an extract offline: every hash, every link, and the checkpoint's signature.
-
-    ``Report.anchored_to`` is the last entry the verified checkpoint vouches for (``None``:
-    no checkpoint, the extract is only consistent with itself). Raises ``ExtractInvalid``
-    for a value not shaped like an extract.
-    """
-    if not isinstance(extract, dict):
-        raise ExtractInvalid("an extract is a JSON object")
-    try:
-        _check_shape(extract, _EXTRACT_KEYS, EXTRACT_TYPE)
-        from_id, to_id = get_int(extract, "from_id", minimum=1), get_int(extract, "to_id")
-        anchor = get_hex64(extract, "prev_hash")
-        entries = get_list(extract, "entries")
-    except FieldError as exc:
-        raise ExtractInvalid(str(exc)) from None
-    walker = ChainWalker(from_id, anchor)
-    hashes: dict[int, str] = {}
-    broken: Break | None = None
-    for n, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise ExtractInvalid(f"entries[{n}]: expected an object")
-        try:
-            check_keys(entry, _EXTRACT_ENTRY_KEYS, f"entries[{n}]")
-            link = Link(
-                get_int(entry, "id", minimum=1),
-                get_hex64(entry, "prev_hash"),
-                get_hex64(entry, "entry_hash"),
-                _sha256(canonical_entry(entry)).hexdigest(),
-                str(entry["at"]),
-            )
-        except (FieldError, CanonicalJSONError) as exc:
-            raise ExtractInvalid(f"entries[{n}]: {exc}") from None
-        broken = walker.feed(link)
-        if broken is not None:
-            break
-        hashes[link.entry_id] = link.entry_hash
-    if broken is None:
-        broken = walker.end(to_id, None)
-    anchored_to: int | None = None
-    if extract["checkpoint"] is not None:
-        try:
-            cp = Checkpoint.from_json(extract["checkpoint"])
-        except CheckpointInvalid as exc:
-            raise ExtractInvalid(f"checkpoint: {exc}") from None
-        if not from_id <= cp.last_id <= to_id:
-            raise ExtractInvalid(f"checkpoint: entry #{cp.last_id} is not in the extract")
-        try:
-            verify_checkpoint(cp, public_key)
-        except CheckpointInvalid as exc:
-            return walker.report(1, _bad_checkpoint(cp.last_id, f"the extract's checkpoint: {exc}"))
-        if broken is None or cp.last_id < broken.entry_id:
-            signed_break = checkpoint_break(
-                cp.last_id, cp.last_hash, format_time(cp.at), hashes.get(cp.last_id)
-            )
-            broken = signed_break or broken
-            anchored_to = None if signed_break else cp.last_id
-    report = walker.report(0 if extract["checkpoint"] is None else 1, broken)
-    return Report(
-        report.checked, report.first_id, report.last_id, report.last_hash, report.checkpoints,
-        report.broken, anchored_to if report.broken is None else None,
     )  # fmt: skip

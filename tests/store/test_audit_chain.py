@@ -36,11 +36,10 @@ from ozara.store.audit import (
     checkpoint,
     entry_bytes,
     entry_digest,
-    export,
     verify_chain,
     verify_checkpoint,
-    verify_export,
 )
+from ozara.store.audit_export import export, verify_export
 from ozara.store.uow import SqlUnitOfWork
 from tests.conftest import Clock
 from tests.services.test_request_services import act, create
