@@ -18,7 +18,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 
 from ozara.documents import Document, DocumentType, JSONObject, NodeKeys, TrustState
-from ozara.store.audit import Checkpoint, CheckpointInvalid, checkpoint_on, verify_checkpoint
+from ozara.store.audit_checkpoints import (
+    Checkpoint,
+    CheckpointInvalid,
+    checkpoint_on,
+    verify_checkpoint,
+)
 from ozara.store.tables import peer_checkpoints
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
