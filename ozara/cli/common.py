@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError
 
 from ozara.core.rules import ProtocolError, violation
-from ozara.store import db
+from ozara.store import at_rest, db
 
 DatabaseOpt = Annotated[
     str | None,
@@ -40,12 +41,22 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def engine_for(database: str | None) -> Engine:
+def engine_for(database: str | None, node_dir: Path | None = None) -> Engine:
+    """The node's database, with its at-rest keyring attached where there is one: the node
+    directory's ``at-rest-keys.json``, or the file ``OZARA_AT_REST_KEYS`` names."""
     try:
-        return db.make_engine(database)
+        engine = db.make_engine(database)
     except (ArgumentError, ImportError) as e:
         # The URL is not echoed: it may hold a password.
         fail(f"--database (or OZARA_DATABASE_URL): not a usable SQLAlchemy URL: {e}", 2)
+    named = os.environ.get("OZARA_AT_REST_KEYS")
+    path = Path(named) if named else node_dir / at_rest.KEYRING_FILE if node_dir else None
+    if path is not None and (named or path.exists()):
+        try:
+            at_rest.attach(engine, at_rest.load(path))
+        except at_rest.AtRestError as exc:
+            fail(f"the at-rest keyring: {exc}", 2)
+    return engine
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

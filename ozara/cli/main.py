@@ -35,6 +35,7 @@ from ozara.cli.common import (
     read_json,
     utc_now,
 )
+from ozara.cli.keys import keys_app
 from ozara.cli.officers import officer_app
 from ozara.cli.registry import registry_app, treaty_app
 from ozara.cli.serve import serve
@@ -68,6 +69,7 @@ rules_app = typer.Typer(help="Check documents against the Protocol.", no_args_is
 app.add_typer(request_app, name="request")
 app.add_typer(rules_app, name="rules")
 app.add_typer(officer_app, name="officer")
+app.add_typer(keys_app, name="keys")
 app.add_typer(treaty_app, name="treaty")
 app.add_typer(registry_app, name="registry")
 app.add_typer(audit_app, name="audit")
