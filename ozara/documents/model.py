@@ -49,13 +49,15 @@ class DocumentType(enum.StrEnum):
     WITHDRAWAL = "withdrawal"
     STATUS_NOTICE = "status_notice"  # execution started, request closed
     PARTICIPATION_REQUEST = "participation_request"
-    INFORMATION_SHARE = "information_share"
+    INFORMATION_SHARE = "information_share"  # a record of Art. 5 para 1, or its new version
+    INFORMATION_REVOCATION = "information_revocation"  # the provider withdraws a record
     CONSENT_REQUEST = "consent_request"
     CONSENT_ANSWER = "consent_answer"
     DESIGNATION_NOTICE = "designation_notice"
     TREATY_NOTIFICATION = "treaty_notification"
     TRUST_LIST = "trust_list"
     STATISTICS_REPORT = "statistics_report"  # a Party node's aggregates, to the Secretariat
+    AUDIT_CHECKPOINT = "audit_checkpoint"  # a node's signed audit chain head, for its peers
 
 
 class SignerRole(enum.StrEnum):

@@ -24,9 +24,11 @@ from ozara.documents import DocumentType, TrustListReason, TrustListRejected, Tr
 from ozara.services.registry import Change, apply_designation, apply_notification
 from ozara.store.tables import applied_notices
 
+from .checkpoints import handle_checkpoint
 from .context import Handler, HandlerContext, InboxItem, Refused, Result
 from .handover import handle_handover
 from .payloads import read_designation, read_notification, read_trust_list
+from .records import RECORD_HANDLERS
 from .requests import REQUEST_HANDLERS
 from .statistics import handle_report
 from .trust_store import save_trust_list
@@ -125,6 +127,8 @@ DEFAULT_HANDLERS: Mapping[DocumentType, Handler] = {
     DocumentType.TREATY_NOTIFICATION: handle_treaty_notification,
     DocumentType.TRUST_LIST: handle_trust_list,
     DocumentType.STATISTICS_REPORT: handle_report,
+    DocumentType.AUDIT_CHECKPOINT: handle_checkpoint,
     DocumentType.REQUEST_HANDOVER: handle_handover,
     **REQUEST_HANDLERS,
+    **RECORD_HANDLERS,
 }

@@ -241,6 +241,21 @@ audit_checkpoints = Table(
     Index("ix_audit_checkpoints_last_id", "last_id"),
 )
 
+#: Other nodes' checkpoints as they sent them (ozara/federation/checkpoints.py): kept so
+#: that a node cannot rewrite its history without contradicting a signature it no longer
+#: holds. One per node and entry; a second, different one for the same entry is refused.
+peer_checkpoints = Table(
+    "peer_checkpoints",
+    metadata,
+    Column("node_id", String(128), primary_key=True),
+    Column("last_id", Integer, primary_key=True, autoincrement=False),
+    Column("last_hash", String(64), nullable=False),
+    _instant("at", nullable=False),
+    Column("signed", JSON, nullable=False),
+    _instant("received_at", nullable=False),
+    Column("document_id", String(36), nullable=False),
+)
+
 #: Per body and year, the last number given to a request (reference numbers).
 request_counters = Table(
     "request_counters",
@@ -453,6 +468,16 @@ records = Table(
     Index("ix_records_owner_body", "owner_body"),
     Index("ix_records_updated_at", "updated_at"),
 )
+#: PostgreSQL only: full text over the Russian and the English stems (ozara/store/search.py).
+Index(
+    "ix_records_search_text",
+    text(
+        "(to_tsvector('russian'::regconfig, search_text) || "
+        "to_tsvector('english'::regconfig, search_text))"
+    ),
+    postgresql_using="gin",
+    _table=records,
+).ddl_if(dialect="postgresql")
 
 #: The Parties a record was provided to (Art. 10: the owner chooses), and by whom: the
 #: providing body, or a receiving Party's body passing it on where onward sharing is allowed.
@@ -478,6 +503,13 @@ record_persons = Table(
     Column("birth_date", Date),
     Column("blocks", Text, nullable=False),
 )
+#: PostgreSQL only (SQLite scans): the blocking keys as an array, for ``&&``.
+Index(
+    "ix_record_persons_blocks",
+    text("string_to_array(blocks, ' ')"),
+    postgresql_using="gin",
+    _table=record_persons,
+).ddl_if(dialect="postgresql")
 
 #: Online identifiers of a record and its persons in normal form (ozara/core/identifiers.py);
 #: for addresses and ranges, the first and last address as 32 hex digits (IPv4 mapped into

@@ -11,6 +11,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from ozara.store.records import RecordRepository
 from ozara.store.repository import (
     AuditRepository,
     EventRepository,
@@ -24,6 +25,7 @@ class SqlUnitOfWork:
     events: EventRepository
     audit: AuditRepository
     registry: RegistryRepository
+    records: RecordRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
         self.events = EventRepository(self._conn)
         self.audit = AuditRepository(self._conn)
         self.registry = RegistryRepository(self._conn)
+        self.records = RecordRepository(self._conn)
         return self
 
     @property
@@ -51,6 +54,12 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         if self._tx.is_active:
             self._tx.rollback()
+
+    def restart(self) -> None:
+        """Roll back, and begin a new transaction on the same connection: for what must be
+        kept although the use case failed (a refused read's audit row, Art. 10)."""
+        self.rollback()
+        self._tx = self.connection.begin()
 
     def __exit__(
         self,

@@ -63,6 +63,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("record_id", "person_index", name=op.f("pk_record_persons")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # Person search (ozara/store/search.py): the blocking keys as an array, looked up
+        # with && (shares a key); SQLite scans instead.
+        op.execute(
+            "CREATE INDEX ix_record_persons_blocks ON record_persons "
+            "USING gin (string_to_array(blocks, ' '))"
+        )
     op.create_table(
         "record_identifiers",
         sa.Column("record_id", sa.String(length=64), nullable=False),
@@ -103,6 +110,15 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_record_consents_record_body"), "record_consents", ["record_id", "body_id"]
     )
+
+    if op.get_bind().dialect.name == "postgresql":
+        # Full text in Russian, Kazakh and English (ozara/store/search.py): Russian and
+        # English stems; unstemmed forms are in both vectors for words outside each language.
+        op.execute(
+            "CREATE INDEX ix_records_search_text ON records USING gin "
+            "((to_tsvector('russian'::regconfig, search_text) || "
+            "to_tsvector('english'::regconfig, search_text)))"
+        )
 
 
 def downgrade() -> None:
