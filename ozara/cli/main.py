@@ -37,6 +37,8 @@ from ozara.cli.common import (
 )
 from ozara.cli.keys import keys_app
 from ozara.cli.officers import officer_app
+from ozara.cli.ops import backup, restore
+from ozara.cli.records import records_app
 from ozara.cli.registry import registry_app, treaty_app
 from ozara.cli.serve import serve
 from ozara.core.actions import Action, State
@@ -70,10 +72,13 @@ app.add_typer(request_app, name="request")
 app.add_typer(rules_app, name="rules")
 app.add_typer(officer_app, name="officer")
 app.add_typer(keys_app, name="keys")
+app.add_typer(records_app, name="records")
 app.add_typer(treaty_app, name="treaty")
 app.add_typer(registry_app, name="registry")
 app.add_typer(audit_app, name="audit")
 app.command("serve")(serve)
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 # --- node -----------------------------------------------------------------------------
 

@@ -10,16 +10,18 @@ to the nodes it sends to and verifies them against the same CA.
 
 from __future__ import annotations
 
+import logging
 import random
 import ssl
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from uvicorn.config import LOGGING_CONFIG
 
 from ozara.api.node import create_app
 from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
@@ -27,6 +29,8 @@ from ozara.federation.dispatch import process_inbox
 from ozara.federation.requests import FederatedPeers
 from ozara.federation.statistics import send_report
 from ozara.federation.trust_store import TrustHolder, load_trust_state
+from ozara.ops import install_operations
+from ozara.ops.logs import LOG_FORMATS, configure, logging_config
 from ozara.store import db
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import DeliveryWorker, HttpxTransport, Inbox
@@ -35,6 +39,9 @@ from ozara.transport.inbox import MAX_DOCUMENT_BYTES
 from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
 from ozara.web.app import create_web_app
 from ozara.web.page import WebConfig
+
+#: Lines for the operator (JSON with ``--log-format json``; as before, bare, without it).
+_log = logging.getLogger("ozara.serve")
 
 
 def _file_option(help_text: str) -> object:
@@ -55,6 +62,7 @@ def server_config(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     tls_client_ca: Path | None = None,
+    log_config: dict[str, Any] | None = None,
 ) -> uvicorn.Config:
     """uvicorn's configuration; mutual TLS when a client CA is given."""
     if (tls_cert is None) != (tls_key is None):
@@ -71,6 +79,7 @@ def server_config(
         ssl_cert_reqs=ssl.CERT_REQUIRED if tls_client_ca is not None else ssl.CERT_NONE,
         ws="none",
         lifespan="off",
+        log_config=LOGGING_CONFIG if log_config is None else log_config,
         log_level="info",
         # Every accepted or refused document is recorded in the node's own tables (inbox,
         # rejections); a line per HTTP request would only cost time on the hot path.
@@ -106,6 +115,16 @@ def serve(
     web: Annotated[
         bool, typer.Option(help="Also serve the officers' web application at /.")
     ] = True,
+    log_format: Annotated[
+        str, typer.Option(help="Logs on stderr: text (as before) or json (one object a line).")
+    ] = "text",
+    metrics_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="OZARA_METRICS_TOKEN",
+            help="Bearer token for GET /metrics; without one, loopback clients only.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the node-to-node API (POST /v1/documents, GET /v1/health, /openapi.json) and
     the officers' web application (/). With mutual TLS, browsers present a certificate too."""
@@ -113,7 +132,13 @@ def serve(
         node: NodeConfig = load_node(node_dir)
     except NodeFilesError as exc:
         fail(f"--node-dir: {exc}", 2)
+    if log_format not in LOG_FORMATS:
+        fail(f"--log-format: {log_format!r}; one of: {', '.join(LOG_FORMATS)}", 2)
     config_ssl = (tls_cert, tls_key, tls_client_ca)
+    log_config = None
+    if log_format == "json":
+        configure(log_format, node.keys.node_id)
+        log_config = logging_config(log_format, node.keys.node_id)
     engine = engine_for(database)
     db.upgrade(engine)
     # The trust list of the files, or a newer one adopted from the Secretariat since.
@@ -122,11 +147,14 @@ def serve(
     )
     inbox = Inbox(engine, node.keys, trust, utc_now, max_bytes=max_bytes)
     app = create_app(inbox)
+    # /healthz, /readyz, /metrics and the request id: before the web application's mount.
+    install_operations(app, engine, node_dir, clock=utc_now, metrics_token=metrics_token,
+                       log_requests=log_format == "json")  # fmt: skip
     if web:
         peers = FederatedPeers(node.keys, trust, node.officer_keys)
         config = WebConfig(engine, utc_now, node.keys.node_id, peers, secure_cookies=bool(tls_cert))
         app.mount("/", create_web_app(config))
-    server = uvicorn.Server(server_config(app, host, port, *config_ssl))
+    server = uvicorn.Server(server_config(app, host, port, *config_ssl, log_config=log_config))
     stop = threading.Event()
     processor = threading.Thread(
         target=process_inbox_forever,
@@ -192,7 +220,7 @@ def report_statistics_forever(
                 with SqlUnitOfWork(engine) as uow:
                     send_report(uow, utc_now(), keys=node.keys, trust=state)
             except Exception as exc:  # retried at the next beat; the node keeps serving
-                typer.echo(f"statistics report: {exc.__class__.__name__}: {exc}", err=True)
+                _log.error("statistics report: %s: %s", exc.__class__.__name__, exc)
         stop.wait(every)
 
 
@@ -207,7 +235,7 @@ def process_inbox_forever(
         try:
             done = process_inbox(engine, trust, now=utc_now(), keys=node.keys)
         except Exception as exc:  # the API keeps serving; the row is retried next pass
-            typer.echo(f"inbox processing: {exc.__class__.__name__}: {exc}", err=True)
+            _log.error("inbox processing: %s: %s", exc.__class__.__name__, exc)
             done = []
         if not done:
             stop.wait(1.0)
