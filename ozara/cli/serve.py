@@ -25,13 +25,14 @@ from uvicorn.config import LOGGING_CONFIG
 
 from ozara.api.node import create_app
 from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
+from ozara.federation.checkpoints import send_checkpoint
 from ozara.federation.dispatch import process_inbox
 from ozara.federation.requests import FederatedPeers
 from ozara.federation.statistics import send_report
 from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.ops import install_operations
 from ozara.ops.logs import LOG_FORMATS, configure, logging_config
-from ozara.store import db
+from ozara.store import at_rest, db
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import DeliveryWorker, HttpxTransport, Inbox
 from ozara.transport.http import client_tls_context
@@ -125,6 +126,14 @@ def serve(
             help="Bearer token for GET /metrics; without one, loopback clients only.",
         ),
     ] = None,
+    checkpoint_minutes: Annotated[
+        int,
+        typer.Option(
+            "--checkpoint-every",
+            min=0,
+            help="Minutes between audit checkpoints sent to the peers (0: none).",
+        ),
+    ] = 60,
 ) -> None:
     """Serve the node-to-node API (POST /v1/documents, GET /v1/health, /openapi.json) and
     the officers' web application (/). With mutual TLS, browsers present a certificate too."""
@@ -139,7 +148,12 @@ def serve(
     if log_format == "json":
         configure(log_format, node.keys.node_id)
         log_config = logging_config(log_format, node.keys.node_id)
-    engine = engine_for(database)
+    engine = engine_for(database, node_dir)
+    if at_rest.keyring_of_engine(engine) is None:
+        _log.warning(
+            "no at-rest keyring in %s: files are stored in clear; run `ozara keys init`",
+            at_rest.KEYRING_FILE,
+        )
     db.upgrade(engine)
     # The trust list of the files, or a newer one adopted from the Secretariat since.
     trust = TrustHolder(
@@ -156,18 +170,7 @@ def serve(
         app.mount("/", create_web_app(config))
     server = uvicorn.Server(server_config(app, host, port, *config_ssl, log_config=log_config))
     stop = threading.Event()
-    processor = threading.Thread(
-        target=process_inbox_forever,
-        args=(engine, trust, node, stop),
-        name="ozara-inbox",
-        daemon=True,
-    )
-    processor.start()
-    reporter = threading.Thread(
-        target=report_statistics_forever, args=(engine, trust, node, stop), daemon=True,
-        name="ozara-statistics",
-    )  # fmt: skip
-    reporter.start()
+    background = _start_background(engine, trust, node, stop, checkpoint_minutes)
     worker_thread: threading.Thread | None = None
     if deliver:
         tls = None
@@ -198,11 +201,32 @@ def serve(
         server.run()
     finally:
         stop.set()
-        processor.join(timeout=10)
-        reporter.join(timeout=10)
+        for thread in background:
+            thread.join(timeout=10)
         if worker_thread is not None:
             worker_thread.join(timeout=10)
         engine.dispose()
+
+
+def _start_background(
+    engine: Engine, trust: TrustHolder, node: NodeConfig, stop: threading.Event, minutes: int
+) -> list[threading.Thread]:
+    """The inbox processor, the statistics reporter and the audit checkpoints."""
+    jobs: list[tuple[str, Any, dict[str, Any]]] = [
+        ("ozara-inbox", process_inbox_forever, {}),
+        ("ozara-statistics", report_statistics_forever, {}),
+    ]
+    if minutes:
+        jobs.append(("ozara-checkpoints", send_checkpoints_forever, {"every": minutes * 60.0}))
+    threads = []
+    for name, target, kwargs in jobs:
+        thread = threading.Thread(
+            target=target, args=(engine, trust, node, stop), kwargs=kwargs, daemon=True,
+            name=name,
+        )  # fmt: skip
+        thread.start()
+        threads.append(thread)
+    return threads
 
 
 def report_statistics_forever(
@@ -222,6 +246,25 @@ def report_statistics_forever(
             except Exception as exc:  # retried at the next beat; the node keeps serving
                 _log.error("statistics report: %s: %s", exc.__class__.__name__, exc)
         stop.wait(every)
+
+
+def send_checkpoints_forever(
+    engine: Engine,
+    trust: TrustHolder,
+    node: NodeConfig,
+    stop: threading.Event,
+    every: float = 3600,
+) -> None:
+    """Sign the audit chain's head and send it to every peer (issue 7) every ``every``
+    seconds: history after the last checkpoint the peers hold is protected by the chain
+    alone (docs/audit.md). The first comes one interval after start, so that a node
+    restarted in a loop does not flood its peers."""
+    while not stop.wait(every):
+        try:
+            with SqlUnitOfWork(engine) as uow:
+                send_checkpoint(uow, utc_now(), keys=node.keys, trust=trust())
+        except Exception as exc:  # retried at the next beat; the node keeps serving
+            _log.error("audit checkpoint: %s: %s", exc.__class__.__name__, exc)
 
 
 def process_inbox_forever(

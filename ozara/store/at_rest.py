@@ -168,6 +168,10 @@ def keyring_of(conn: Connection) -> Keyring | None:
     return _KEYRINGS.get(conn.engine)
 
 
+def keyring_of_engine(engine: Engine) -> Keyring | None:
+    return _KEYRINGS.get(engine)
+
+
 def seal(conn: Connection, plaintext: bytes, aad: str) -> bytes:
     """What to store: ciphertext under the engine's keyring, or the value itself without one."""
     keyring = keyring_of(conn)
