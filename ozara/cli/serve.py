@@ -14,6 +14,8 @@ import logging
 import random
 import ssl
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -254,6 +256,7 @@ def send_checkpoints_forever(
     node: NodeConfig,
     stop: threading.Event,
     every: float = 3600,
+    clock: Callable[[], datetime] = utc_now,
 ) -> None:
     """Sign the audit chain's head and send it to every peer (issue 7) every ``every``
     seconds: history after the last checkpoint the peers hold is protected by the chain
@@ -262,7 +265,7 @@ def send_checkpoints_forever(
     while not stop.wait(every):
         try:
             with SqlUnitOfWork(engine) as uow:
-                send_checkpoint(uow, utc_now(), keys=node.keys, trust=trust())
+                send_checkpoint(uow, clock(), keys=node.keys, trust=trust())
         except Exception as exc:  # retried at the next beat; the node keeps serving
             _log.error("audit checkpoint: %s: %s", exc.__class__.__name__, exc)
 

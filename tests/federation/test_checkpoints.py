@@ -3,12 +3,16 @@ that rewrites its own history, checkpoints and all, is caught by its peers' copi
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
+from ozara.cli.serve import send_checkpoints_forever
 from ozara.core.audit import Problem
 from ozara.documents import Document, DocumentType
 from ozara.federation.checkpoints import held_checkpoints, send_checkpoint
@@ -153,3 +157,29 @@ def test_peers_checkpoints_need_the_nodes_key(make_world: WorldFactory) -> None:
     process(w, w.rus)
     with pytest.raises(ValueError, match="public signing key"):
         verify_chain(w.kaz.engine, peer_checkpoints=held_by(w.rus, w.kaz.node_id))
+
+
+def test_a_serving_node_sends_checkpoints_on_its_beat(make_world: WorldFactory) -> None:
+    w = make_world("rus")
+    stop = threading.Event()
+    node = SimpleNamespace(keys=w.kaz.keys)
+    beat = threading.Thread(
+        target=send_checkpoints_forever, args=(w.kaz.engine, w.kaz.trust, node, stop),
+        kwargs={"every": 0.05, "clock": lambda: w.clock.now},
+    )  # fmt: skip
+    beat.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with w.kaz.engine.connect() as conn:
+                made = conn.execute(select(func.count()).select_from(t.audit_checkpoints))
+                if made.scalar_one() >= 2:
+                    break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        beat.join(timeout=10)
+    w.deliver(w.kaz)
+    assert len(held_by(w.sec, w.kaz.node_id)) == 0  # kept only once processed
+    process(w, w.sec)
+    assert len(held_by(w.sec, w.kaz.node_id)) >= 2
