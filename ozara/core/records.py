@@ -65,7 +65,9 @@ _STAMP_WORDS = (
     r"совершенно\s+секретно|сов\.\s*секретно|особой\s+важности|секретно|"
     r"top\s+secret|secret|өте\s+құпия|аса\s+маңызды|құпия"
 )
-_STAMP_LINE = re.compile(rf"^\s*(гриф\s*)?[«\"']?({_STAMP_WORDS})[»\"']?\s*[.!]?\s*$", re.I | re.M)
+_STAMP_LINE = re.compile(
+    rf"^\s*(гриф\s*[:\-–—]?\s*)?[«\"']?({_STAMP_WORDS})[»\"']?\s*[.!]?\s*$", re.I | re.M
+)
 _STAMP_CAPITALS = re.compile(
     r"(?<!\w)(СОВЕРШЕННО СЕКРЕТНО|СЕКРЕТНО|ОСОБОЙ ВАЖНОСТИ|TOP SECRET|ӨТЕ ҚҰПИЯ|ҚҰПИЯ)(?!\w)"
 )

@@ -16,6 +16,7 @@ from ozara.cli import render
 from ozara.core.lifecycle import Action, Command
 from ozara.core.parties import CompetentBody, Party
 from ozara.core.rules import ProtocolError
+from ozara.demo import information
 from ozara.demo.federation import Federation, Node
 from ozara.federation import broadcast_designation
 from ozara.federation.statistics import organization_figures, send_report
@@ -64,6 +65,7 @@ class Demo:
     fed: Federation
     lines: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)
 
     @property
     def now(self) -> datetime:
@@ -87,7 +89,7 @@ class Demo:
             rid = svc.create_request(uow, document, who, self.now)
         self.requests.append(rid)
         self.say(f"\n== {rid}: {title}")
-        self._line(who, "request:created", "Art. 6 para 1")
+        self.line(who, "request:created", "Art. 6 para 1")
         return rid
 
     def act(self, rid: str, who: str, action: Action, **kw: Any) -> None:
@@ -95,7 +97,7 @@ class Demo:
         with SqlUnitOfWork(node.engine) as uow:
             svc.act(uow, rid, Command(action, **kw), who, self.now, node.peers)
             last = uow.events.for_request(rid)[-1]
-        self._line(who, last.name, ", ".join(last.articles), kw.get("text"))
+        self.line(who, last.name, ", ".join(last.articles), kw.get("text"))
         self.show_hops()
 
     def show_hops(self) -> None:
@@ -124,7 +126,7 @@ class Demo:
             zone = render.zone_of(uow.registry.registry(), body_id)
         return f"{render.local(self.now, zone):<33}"
 
-    def _line(self, who: str, name: str, articles: str, text: str | None = None) -> None:
+    def line(self, who: str, name: str, articles: str, text: str | None = None) -> None:
         suffix = f" — {text}" if text else ""
         self.say(f"   {self._stamp(who)}  {name:<28} {who:<20} [{articles}]{suffix}")
 
@@ -340,6 +342,10 @@ def run(fed: Federation) -> Demo:
     #    Party's node; requests can be addressed to it from that moment, not before.
     d.now = START + timedelta(days=21)
     designate_and_use(d)
+
+    # 9. Information exchange (Art. 5 para 1) under purpose limitation (Art. 10).
+    d.now = START + timedelta(days=25)
+    d.records = information.play(d)
 
     # The end of the story: a month after it began. Each Party node reports its figures
     # (aggregates only) to the Secretariat's node, whose pages draw the whole picture.

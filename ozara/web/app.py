@@ -38,6 +38,7 @@ from .page import (
     WebConfig,
     page_for,
 )
+from .records_exchange import add_information_exchange
 from .registry_pages import add_registry_pages
 from .views import add_request_pages
 
@@ -136,6 +137,7 @@ def create_web_app(config: WebConfig) -> FastAPI:
     add_request_pages(app, config)
     add_document_routes(app, config)
     add_registry_pages(app, config)
+    add_information_exchange(app, config)
     return app
 
 

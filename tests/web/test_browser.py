@@ -246,3 +246,45 @@ def test_a_wrong_code_keeps_the_officer_out(demo: Demo, browser: Browser) -> Non
     shot(page, "sign-in")
     page.goto(f"{account['url']}/requests")
     expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def test_a_record_is_shared_from_the_kazakh_node_and_read_under_a_purpose(
+    demo: Demo, browser: Browser
+) -> None:
+    """Issue 5 in the browser: a record composed at the Kazakh node, shared with Russia, read
+    there under a permitted purpose and refused under another; the records pages pass axe."""
+    kaz, rus = demo.urls["KAZ-NODE"], demo.urls["RUS-NODE"]
+    officer = signed_in(browser, demo, "kaz-mvd.officer", "KAZ-NODE")
+    officer.goto(f"{kaz}/records/new?kind=person")
+    title = f"Организатор фишинговых рассылок {time.time_ns()}"
+    officer.fill("#title", title)
+    officer.fill("#summary", "Рассылка писем от имени банков второго уровня.")
+    officer.fill("#legal_qualification", "ст. 190 ч. 4 УК РК")
+    officer.fill("[id='p0.names']", "Кайрат Нурланович Ахметов\nKairat Nurlanovich Akhmetov")
+    officer.fill("[id='p0.identifiers']", "phone: 8 (701) 123-45-67")
+    officer.check("input[name='purpose.investigation']")
+    officer.click("form[action='/records/new'] button[type=submit]")
+    expect(officer.locator("[role=status]")).to_contain_text("shared with nobody yet")
+    record_url = officer.url.split("?")[0]
+    officer.select_option("select[name=purpose]", "investigation")
+    officer.click("form[aria-label] button[type=submit]")
+    expect(officer.locator("h1")).to_contain_text(title)
+    officer.check("input[name='party.RUS']")
+    officer.click("form[action$='/share'] button[type=submit]")
+    expect(officer.locator("dl.facts")).to_contain_text("RUS")
+    pages = [officer.url, f"{kaz}/records", f"{kaz}/records/new", f"{kaz}/consents",
+             f"{kaz}/search?q=Ахметов&purpose=investigation", f"{kaz}/records/import"]  # fmt: skip
+    for path in pages:
+        officer.goto(path)
+        assert accessibility_problems(officer) == [], path
+
+    reader = signed_in(browser, demo, "rus-mvd.officer", "RUS-NODE")
+    wait_for(reader, f"{rus}/records", title)
+    record_id = record_url.rsplit("/", 1)[1]
+    reader.goto(f"{rus}/records/{record_id}?purpose=investigation")
+    expect(reader.locator("main")).to_contain_text("Kairat Nurlanovich Akhmetov")
+    denied = reader.goto(f"{rus}/records/{record_id}?purpose=training")
+    assert denied is not None and denied.status == 403
+    expect(reader.locator("main")).to_contain_text("Art. 10 para 2")
+    assert "Kairat" not in reader.content()
+    assert accessibility_problems(reader) == []
