@@ -8,8 +8,8 @@ Why every read states a purpose: Art. 10 para 2 lets received information be use
 the purposes it was provided for, or another the providing body consents to. The system
 cannot see what an officer does with a record, but it can make every opening of one say
 what for, refuse a purpose that is not permitted, and keep the answer: each read is an
-audit row (``record.read``, with the purpose and the case it serves), and so is each
-refused one (``record.read_denied``, with the rule), committed even though the read fails.
+audit row (``record:read``, with the purpose and the case it serves), and so is each
+refused one (``record:read_denied``, with the rule), committed even though the read fails.
 
 Why listings show titles: ``list_records`` gives metadata only (kind, owner, handling level,
 version, revocation) and the title, which the providing body writes to be shown in lists;
@@ -260,7 +260,7 @@ def read_record(
 ) -> RecordView:
     """Open a record for ``purpose`` (Art. 10 para 2), audited either way.
 
-    A refused read is audited (``record.read_denied``, with the rule) in a transaction of
+    A refused read is audited (``record:read_denied``, with the rule) in a transaction of
     its own that is committed before the ``ProtocolError`` (or ``AccessDenied``) is raised.
     """
     now = require_utc(now)
