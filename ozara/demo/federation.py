@@ -42,6 +42,7 @@ from ozara.federation.requests import FederatedPeers
 from ozara.seed import AUDITOR, BODIES, SECRETARIAT_OFFICER, officers_for
 from ozara.services import accounts
 from ozara.services.node import init_node
+from ozara.store import at_rest
 from ozara.store.db import make_engine
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import DeliveryWorker, HttpxTransport, Inbox, RetryPolicy, outbox
@@ -207,6 +208,10 @@ def running_federation(root: Path, start: datetime, base_port: int) -> Iterator[
             config = load_node(directory)  # as ``ozara serve --node-dir`` reads it
             engine = make_engine(f"sqlite:///{directory / 'node.sqlite3'}")
             stack.callback(engine.dispose)
+            # Files encrypted at rest, the key outside the database (``ozara keys init``).
+            keyring = at_rest.Keyring.generate()
+            at_rest.save(keyring, directory / at_rest.KEYRING_FILE)
+            at_rest.attach(engine, keyring)
             init_node(engine, start - timedelta(days=1), _officers(node_id, bodies))
             holder = TrustHolder(config.trust, config.secretariat_key)
             inbox = Inbox(engine, config.keys, holder, clock)

@@ -77,3 +77,29 @@ def test_the_demo_runs_across_seven_nodes_over_http(
     # The Secretariat's figures sum the six Party nodes' reports, each request once.
     assert "from the reports of 6 Party nodes" in out
     assert "KAZ→RUS 1" in out and "ARM→BLR 1" in out
+
+
+def test_the_demo_exchanges_information_under_article_10(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    done, root = demo
+    assert done.returncode == 0, done.stderr
+    story = done.stdout.split("== Information exchange", 1)[1].split("== Deadlines", 1)[0]
+    # A stamped state secret never enters; the record reaches the two Parties it was shared with.
+    assert "REFUSED a record stamped secret" in story and "(Art. 10 para 3)" in story
+    for node in ("KGZ-NODE", "RUS-NODE"):
+        assert (
+            f"⇢ information_share KAZ-NODE → {node}: delivered, receipt verified; applied" in story
+        )
+        assert f"⇢ information_revocation KAZ-NODE → {node}: delivered" in story
+    # Found by a third spelling of the name, read for a permitted purpose, refused for another
+    # until the provider consents; not passed on; closed by the revocation.
+    assert "'Qairat Akhmetov' → Ахметов Кайрат Нурланович / Kairat Nurlanovich Akhmetov" in story
+    assert "REFUSED reading for training" in story
+    assert "⇢ consent_request RUS-NODE → KAZ-NODE: delivered" in story
+    assert "for training, with the provider's consent" in story
+    assert "REFUSED passing it on to BLR" in story
+    assert "REFUSED reading the revoked record" in story
+    # Files and records stay where they were; the keyring is outside the database.
+    for node in ("KAZ-NODE", "RUS-NODE"):
+        assert (root / node / "at-rest-keys.json").stat().st_mode & 0o077 == 0
