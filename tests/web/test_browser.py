@@ -283,8 +283,13 @@ def test_a_record_is_shared_from_the_kazakh_node_and_read_under_a_purpose(
     record_id = record_url.rsplit("/", 1)[1]
     reader.goto(f"{rus}/records/{record_id}?purpose=investigation")
     expect(reader.locator("main")).to_contain_text("Kairat Nurlanovich Akhmetov")
+    shot(reader, "record-read-rus")
+    reader.goto(f"{rus}/search?q=Qairat+Akhmetov&purpose=investigation")
+    expect(reader.locator("main")).to_contain_text("Kairat Nurlanovich Akhmetov")
+    shot(reader, "search-across-scripts")
     denied = reader.goto(f"{rus}/records/{record_id}?purpose=training")
     assert denied is not None and denied.status == 403
     expect(reader.locator("main")).to_contain_text("Art. 10 para 2")
+    shot(reader, "record-denied-purpose")
     assert "Kairat" not in reader.content()
     assert accessibility_problems(reader) == []
