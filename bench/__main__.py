@@ -10,12 +10,15 @@ Each figure is given with a baseline measured in the same run on the same machin
 - inbox: the web application's inbox page on a node holding 100,000 requests against the
   sign-in page of the same server, ``bench/web.py``;
 - audit: verifying the audit hash chain over 1,000,000 entries against raw SHA-256 over the
-  same bytes, ``bench/audit.py``.
+  same bytes, ``bench/audit.py``;
+- person_search: person search over 1,000,000 persons on PostgreSQL against a plain pg_trgm
+  similarity query on the same data, ``bench/person_search.py``.
 
 Options: ``--requests N`` (default 100,000), ``--overdue-rows N`` (default 1,000,000),
 ``--transport-documents N`` (default 5,000), ``--transport-concurrency 1,8``,
-``--inbox-requests N`` (default 100,000), ``--skip-postgres``, ``--only NAME``
-(``lifecycle``, ``overdue``, ``transport``, ``inbox`` or ``audit``;
+``--inbox-requests N`` (default 100,000), ``--persons N`` (default 1,000,000),
+``--skip-postgres``, ``--only NAME`` (``lifecycle``, ``overdue``, ``transport``, ``inbox``,
+``audit`` or ``person_search``;
 repeatable): run only those and replace only their sections of the report.
 """
 
@@ -45,6 +48,7 @@ from ozara.store.uow import SqlUnitOfWork
 from tests.pg import private_server
 
 from .audit import run_audit
+from .person_search import run_person_search
 from .report import pct, write_report
 from .transport import free_port, transport_bench
 from .transport import section as transport_section
@@ -320,6 +324,7 @@ BENCHMARKS = {
     "transport": run_transport,
     "inbox": run_inbox,
     "audit": run_audit,
+    "person_search": run_person_search,
 }
 
 
@@ -329,6 +334,7 @@ def main() -> int:
     parser.add_argument("--overdue-rows", type=int, default=1_000_000)
     parser.add_argument("--transport-documents", type=int, default=5_000)
     parser.add_argument("--inbox-requests", type=int, default=100_000)
+    parser.add_argument("--persons", type=int, default=1_000_000, help="person search: persons")
     parser.add_argument(
         "--transport-concurrency", default="1,8", help="worker concurrencies to run, e.g. 1,8"
     )
@@ -342,10 +348,13 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args()
     chosen = args.only or list(BENCHMARKS)
-    if args.skip_postgres and "overdue" in chosen:
-        if args.only:
-            parser.error("the overdue benchmark needs PostgreSQL: drop --skip-postgres")
-        chosen.remove("overdue")
+    for needs_postgres in ("overdue", "person_search"):
+        if args.skip_postgres and needs_postgres in chosen:
+            if args.only:
+                parser.error(
+                    f"the {needs_postgres} benchmark needs PostgreSQL: drop --skip-postgres"
+                )
+            chosen.remove(needs_postgres)
     sections = [BENCHMARKS[name](args) for name in BENCHMARKS if name in chosen]
     write_report(args.output, sections, partial=bool(args.only))
     print(args.output.read_text(encoding="utf-8"))
