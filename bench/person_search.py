@@ -250,6 +250,7 @@ def copy_in(engine: Engine, data: Data, seconds: dict[str, float]) -> None:
 def _clear_caches() -> None:
     core_names._parse.cache_clear()
     core_names._key_similarity.cache_clear()
+    core_names._part.cache_clear()
 
 
 def measure(

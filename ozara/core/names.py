@@ -201,6 +201,7 @@ def _belarusian(key: str) -> str:
     return key
 
 
+@lru_cache(maxsize=1 << 16)  # a search scores the same words of many names
 def _part(word: str) -> _Part | None:
     key, patronymic = _key(word)
     if not key:
