@@ -8,7 +8,8 @@ the CLI (one transaction each, the core deciding, the article in every refusal).
 Security: the session cookie is HttpOnly, SameSite=Strict (Secure over TLS); every form
 post carries the session's CSRF token (the sign-in form a token of its own, in a cookie);
 every page is sent with a strict Content-Security-Policy (scripts and styles from this node
-only), ``X-Frame-Options: DENY``, ``Referrer-Policy: same-origin`` and ``no-store``.
+only), ``X-Frame-Options: DENY``, ``Referrer-Policy: same-origin`` and ``no-store``. A post
+must declare its length and stay under 26 MiB before any form is parsed (``limits.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
 from .documents import add_document_routes
+from .limits import BodyLimit
 from .page import (
     LANG_COOKIE,
     LOGIN_COOKIE,
@@ -56,6 +58,7 @@ UTC = ZoneInfo("UTC")
 def create_web_app(config: WebConfig) -> FastAPI:
     app = FastAPI(title="Ozara", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(BodyLimit)
 
     @app.middleware("http")
     async def security_headers(
