@@ -87,6 +87,18 @@ _ACTION_KEYS = (
 PURPOSES = ("request", "confirmation")
 
 
+#: A request's number is stored in 64 characters (``tables.requests.id``); a longer one is
+#: refused as malformed instead of failing in the database.
+MAX_REQUEST_ID = 64
+
+
+def _request_id(value: JSONObject) -> str:
+    found = f.get_identifier(value, "request_id")
+    if len(found) > MAX_REQUEST_ID:
+        raise f.FieldError(f"request_id: at most {MAX_REQUEST_ID} characters")
+    return found
+
+
 def _time_or_none(value: datetime | None) -> str | None:
     return None if value is None else f.format_time(value)
 
@@ -135,7 +147,7 @@ def read_request_body(value: JSONObject) -> RequestBody:
             raise f.FieldError("signed_by and signed_at: both or neither")
         return RequestBody(
             purpose=purpose,
-            request_id=f.get_identifier(value, "request_id"),
+            request_id=_request_id(value),
             version=f.get_int(value, "version"),
             content=f.get_object(value, "content"),
             urgent=urgent,
@@ -221,7 +233,7 @@ def read_action_body(value: JSONObject, doc_type: DocumentType) -> ActionBody:
             details=dict(f.get_object(value, "details")),
         )
         return ActionBody(
-            request_id=f.get_identifier(value, "request_id"),
+            request_id=_request_id(value),
             command=command,
             version=f.get_int(value, "version"),
             at=f.get_time(value, "at"),

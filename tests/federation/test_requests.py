@@ -22,7 +22,9 @@ from ozara.core.parties import Party
 from ozara.core.rules import ProtocolError
 from ozara.crypto import DEFAULT_SUITE_ID, get_suite
 from ozara.documents import Document, DocumentType, TrustState, generate_node_keys
+from ozara.documents.fields import FieldError
 from ozara.federation import process_inbox, processing_errors
+from ozara.federation import request_documents as rd
 from ozara.federation.context import Refused
 from ozara.federation.dispatch import DEFER_LIMIT, dead_letters
 from ozara.federation.handover import handover_body
@@ -507,6 +509,13 @@ def test_a_node_may_not_take_another_bodys_request_numbers() -> None:
     for wrong in ("RUS-MVD-2026-00001", "KAZ-MVD-2026-1", "KAZ-MVD-X-2026-00001"):
         with pytest.raises(Refused, match="not a number of KAZ-MVD"):
             require_own_number(wrong, "KAZ-MVD")
+
+
+def test_a_request_number_longer_than_its_column_is_malformed() -> None:
+    body = {"request_id": "K" * 64}
+    assert rd._request_id(body) == "K" * 64
+    with pytest.raises(FieldError, match="at most 64 characters"):
+        rd._request_id({"request_id": "K" * 65})
 
 
 def test_the_same_file_listed_twice_is_refused_before_anything_is_stored(
