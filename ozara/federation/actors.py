@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from ozara.core.events import RequestEvent
 from ozara.core.parties import Officer, Role
 from ozara.documents import REQUEST_SIGNER_ROLES, Document, OfficerSignature, TrustList
 from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
+
+from .context import Refused
+
+#: How far another node's clock may be ahead of this one's, or behind the change it acts on.
+CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
 def bodies_of(trust_list: TrustList, node_id: str) -> frozenset[str]:
@@ -51,3 +57,18 @@ def is_held(uow: SqlUnitOfWork, request_id: str) -> bool:
     except NotFound:
         return False
     return True
+
+
+def require_plausible_time(
+    at: datetime, *, now: datetime, not_before: datetime | None, what: str
+) -> None:
+    """A time another node gives for an action is taken as given only within reason: not
+    ahead of this node's clock, not before what it follows (deadlines are counted from
+    these times, so a node could otherwise shift the other side's terms)."""
+    if at > now + CLOCK_TOLERANCE:
+        raise Refused(f"{what} is dated {at.isoformat()}, ahead of this node's clock")
+    if not_before is not None and at < not_before - CLOCK_TOLERANCE:
+        raise Refused(
+            f"{what} is dated {at.isoformat()}, before what it follows "
+            f"({not_before.isoformat()}); nothing applied"
+        )

@@ -13,7 +13,7 @@ histories; it is refused and so stays visible in the receiver's inbox and audit 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import insert, select
 
@@ -28,10 +28,8 @@ from ozara.store.tables import peer_checkpoints
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
 
+from .actors import CLOCK_TOLERANCE
 from .context import HandlerContext, InboxItem, Refused, Result
-
-#: How far ahead of the receiver's clock a checkpoint may be dated (clocks drift).
-CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
 def peers_of(trust: TrustState, node_id: str, now: datetime) -> list[str]:

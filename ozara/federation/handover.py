@@ -38,7 +38,14 @@ from ozara.services.requests import context, record_events
 from ozara.store.tables import inbox
 from ozara.store.uow import SqlUnitOfWork
 
-from .actors import bodies_of, is_held, remote_officer, signed_by_head, with_via
+from .actors import (
+    bodies_of,
+    is_held,
+    remote_officer,
+    require_plausible_time,
+    signed_by_head,
+    with_via,
+)
 from .context import HandlerContext, InboxItem, Refused, Result
 from .payloads import PayloadError
 from .request_documents import RequestBody, read_request_body, require_own_number
@@ -239,7 +246,10 @@ def _replay(
     else:
         steps = [(Command(Action.SEND_URGENT),
                   remote(requesting_node, requesting, OPS, requesting_node), sent_at)]  # fmt: skip
+    last = body.created_at
     for command, actor, at in steps:
+        require_plausible_time(at, now=ctx.now, not_before=last, what=command.action.value)
+        last = at
         done = transition(request, command, actor, c, at)
         request, events = done.request, [*events, *done.events]
     for step in history:
@@ -255,6 +265,8 @@ def _replay(
             target_body=step["target_body"],
         )  # fmt: skip
         actor = remote(step["actor_id"], step["body_id"], ACTIONS[action].roles, document.sender)
+        require_plausible_time(step["at"], now=ctx.now, not_before=last, what=step["event"])
+        last = step["at"]
         done = transition(request, command, actor, c, step["at"])
         request, events = done.request, [*events, *done.events]
     return request, events

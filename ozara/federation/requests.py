@@ -55,7 +55,14 @@ from ozara.store.tables import request_signatures
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
 
-from .actors import bodies_of, is_held, remote_officer, signed_by_head, with_via
+from .actors import (
+    bodies_of,
+    is_held,
+    remote_officer,
+    require_plausible_time,
+    signed_by_head,
+    with_via,
+)
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
 from .handover import NoHandover, handover_body
 from .request_documents import (
@@ -405,6 +412,11 @@ def _apply(
     at: datetime,
 ) -> Result:
     _check_version(copy, version)
+    events = ctx.uow.events.for_request(copy.id)
+    require_plausible_time(
+        at, now=ctx.now, not_before=events[-1].at if events else None,
+        what=f"{command.action.value} of {copy.id}",
+    )  # fmt: skip
     result = transition(copy, command, actor, context(ctx.uow), at)
     ctx.uow.requests.save(result.request, copy, ctx.now)
     record_events(ctx.uow, with_via(result.events, item.document))

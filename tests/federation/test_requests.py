@@ -206,6 +206,7 @@ def send_raw(
     request_id: str,
     action: str,
     text: str = "",
+    at: str = "2026-01-30T07:00:00Z",
 ) -> None:
     """Queue an action document by hand, as a node that bypassed its own core would."""
     document = Document(
@@ -213,7 +214,7 @@ def send_raw(
         created_at=w.clock.now,
         body={
             "request_id": request_id, "action": action, "version": 2,
-            "at": "2026-01-30T07:00:00Z",
+            "at": at,
             "actor": {"id": "rus-mvd.officer", "body_id": "RUS-MVD", "roles": ["officer"]},
             "text": text, "partial": False, "target_body": None, "details": {},
         },
@@ -250,6 +251,25 @@ def test_a_node_may_not_act_for_a_body_it_does_not_host(make_world: WorldFactory
     (error,) = processing_errors(w.rus.engine).values()
     assert "does not host body 'RUS-MVD'" in error and "Art. 4" in error
     assert copy(w.rus, request_id).state is State.SENT
+
+
+@pytest.mark.parametrize(
+    ("at", "why"),
+    [("2027-01-30T07:00:00Z", "ahead of this node's clock"),
+     ("2025-01-30T07:00:00Z", "before what it follows")],
+)  # fmt: skip
+def test_an_action_dated_out_of_reason_is_refused(
+    make_world: WorldFactory, at: str, why: str
+) -> None:
+    """Deadlines count from these times: a node may not date its actions as it likes."""
+    w = make_world("rus")
+    request_id = sent_request(w)
+    send_raw(w, w.rus, w.kaz, DocumentType.ACKNOWLEDGEMENT, request_id=request_id,
+             action="receive", at=at)  # fmt: skip
+    exchange(w)
+    (error,) = processing_errors(w.kaz.engine).values()
+    assert why in error
+    assert copy(w.kaz, request_id).state is State.SENT
 
 
 def test_signing_without_a_key_changes_nothing(make_world: WorldFactory) -> None:
@@ -527,3 +547,27 @@ def test_the_same_file_listed_twice_is_refused_before_anything_is_stored(
     with SqlUnitOfWork(w.kaz.engine) as uow, pytest.raises(ProtocolError, match="same file"):
         svc.create_request(uow, request_document(attachments=twice), "kaz-mvd.officer",
                            w.clock.now)  # fmt: skip
+
+
+def test_a_handover_with_a_step_dated_ahead_is_refused(fsb_world: tuple[World, Node]) -> None:
+    w, fsb = fsb_world
+    request_id = sent_request(w)
+    act(w, w.rus, request_id, Action.RECEIVE, "rus-mvd.officer")
+    with SqlUnitOfWork(w.rus.engine) as uow:
+        body = handover_body(uow, uow.requests.get(request_id))
+    body["history"].append({  # type: ignore[union-attr]
+        "event": "request:forwarded", "version": 3, "at": "2030-01-01T00:00:00Z",
+        "actor_id": "rus-mvd.officer", "body_id": "RUS-MVD", "text": "",
+        "target_body": "RUS-FSB",
+    })  # fmt: skip
+    forged = Document(
+        id=uuid.uuid4(), type=DocumentType.REQUEST_HANDOVER, sender=w.rus.node_id,
+        recipient=fsb.node_id, created_at=w.clock.now, body=body,
+        trust_list_version=w.fed.trust_list.version,
+    )  # fmt: skip
+    with SqlUnitOfWork(w.rus.engine) as uow:
+        enqueue(uow.connection, forged, keys=w.rus.keys, trust=w.rus.trust.state, now=w.clock.now)
+        uow.commit()
+    w.deliver(w.rus)
+    fsb.process(w.clock)
+    assert "ahead of this node's clock" in processing_errors(fsb.engine)[forged.id]
