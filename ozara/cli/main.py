@@ -35,8 +35,10 @@ from ozara.cli.common import (
     read_json,
     utc_now,
 )
+from ozara.cli.correlate import correlate_app
 from ozara.cli.keys import keys_app
 from ozara.cli.officers import officer_app
+from ozara.cli.operations import operation_app
 from ozara.cli.ops import backup, restore
 from ozara.cli.records import records_app
 from ozara.cli.registry import registry_app, treaty_app
@@ -73,6 +75,8 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(officer_app, name="officer")
 app.add_typer(keys_app, name="keys")
 app.add_typer(records_app, name="records")
+app.add_typer(correlate_app, name="correlate")
+app.add_typer(operation_app, name="operation")
 app.add_typer(treaty_app, name="treaty")
 app.add_typer(registry_app, name="registry")
 app.add_typer(audit_app, name="audit")

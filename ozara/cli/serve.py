@@ -27,6 +27,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from ozara.api.node import create_app
 from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
+from ozara.cli.correlate import correlate_forever
 from ozara.federation.checkpoints import send_checkpoint
 from ozara.federation.dispatch import process_inbox
 from ozara.federation.requests import FederatedPeers
@@ -217,6 +218,7 @@ def _start_background(
     jobs: list[tuple[str, Any, dict[str, Any]]] = [
         ("ozara-inbox", process_inbox_forever, {}),
         ("ozara-statistics", report_statistics_forever, {}),
+        ("ozara-correlation", correlate_forever, {}),
     ]
     if minutes:
         jobs.append(("ozara-checkpoints", send_checkpoints_forever, {"every": minutes * 60.0}))

@@ -376,6 +376,85 @@ RULES: dict[str, Rule] = _rules(
         "это действие относится к другой роли или другому компетентному органу",
         "бұл әрекет басқа рөлге немесе басқа құзыретті органға тиесілі",
     ),
+    # -- coordinated operations (Art. 5 para 3): ozara/core/operations.py --
+    Rule(
+        "art5.operation_required",
+        "Art. 5 para 3",
+        "a coordinated operation must state this field",
+        "согласованная операция должна содержать это поле",
+        "үйлестірілген операция осы өрісті қамтуға тиіс",
+    ),
+    Rule(
+        "art5.operation_period",
+        "Art. 5 para 3",
+        "an operation's period ends on or after its first day, and its tasks fall due within it",
+        "период операции оканчивается не ранее его начала, а сроки задач лежат в его пределах",
+        "операция кезеңі басталған күннен ерте аяқталмайды, ал тапсырмалардың мерзімдері "
+        "осы кезең шегінде болады",
+    ),
+    Rule(
+        "art5.operation_parties",
+        "Art. 5 para 3",
+        "a coordinated operation joins the lead body with competent bodies of other Parties",
+        "согласованная операция объединяет ведущий орган с компетентными органами других Сторон",
+        "үйлестірілген операция жетекші органды басқа Тараптардың құзыретті органдарымен "
+        "біріктіреді",
+    ),
+    Rule(
+        "art5.operation_lead",
+        "Art. 5 para 3",
+        "only the lead body proposes an operation, assigns its tasks, closes or cancels it",
+        "только ведущий орган предлагает операцию, распределяет задачи, завершает или отменяет её",
+        "операцияны тек жетекші орган ұсынады, тапсырмаларын бөледі, аяқтайды немесе тоқтатады",
+    ),
+    Rule(
+        "art5.operation_invited",
+        "Art. 5 para 3",
+        "only a body invited to the operation answers the invitation, once",
+        "на приглашение к операции отвечает только приглашённый орган, и только один раз",
+        "операцияға шақыруға тек шақырылған орган ғана бір рет жауап береді",
+    ),
+    Rule(
+        "art5.operation_participant",
+        "Art. 5 para 3",
+        "tasks, status reports and links are for the lead body and the bodies that accepted "
+        "the invitation",
+        "задачи, отчёты о ходе и ссылки — только для ведущего органа и органов, принявших "
+        "приглашение",
+        "тапсырмалар, барыс туралы есептер және сілтемелер тек жетекші органға және шақыруды "
+        "қабылдаған органдарға арналған",
+    ),
+    Rule(
+        "art5.operation_state",
+        "Art. 5 para 3",
+        "this action is not allowed in the operation's current state (a closed or cancelled "
+        "operation does not change)",
+        "это действие недопустимо в текущем состоянии операции (завершённая или отменённая "
+        "операция не изменяется)",
+        "операцияның ағымдағы күйінде бұл әрекетке жол берілмейді (аяқталған немесе "
+        "тоқтатылған операция өзгермейді)",
+    ),
+    Rule(
+        "art5.operation_summary",
+        "Art. 5 para 3",
+        "an operation is closed with a joint summary of its results",
+        "операция завершается совместным итоговым документом о её результатах",
+        "операция оның нәтижелері туралы бірлескен қорытынды құжатпен аяқталады",
+    ),
+    Rule(
+        "art5.operation_signatory",
+        "Art. 5 para 3",
+        "the joint summary is signed by the head of the lead body or a deputy",
+        "итоговый документ подписывается руководителем ведущего органа или его заместителем",
+        "қорытынды құжатқа жетекші органның басшысы немесе оның орынбасары қол қояды",
+    ),
+    Rule(
+        "art5.operation_link",
+        "Art. 5 para 3",
+        "a request or record linked to an operation is one the linking body takes part in",
+        "к операции привязывается только запрос или запись, в которых участвует этот орган",
+        "операцияға тек осы орган қатысатын сұрау салу немесе жазба байланыстырылады",
+    ),
     Rule(
         "input.unknown_field",
         "—",

@@ -58,6 +58,9 @@ class DocumentType(enum.StrEnum):
     TRUST_LIST = "trust_list"
     STATISTICS_REPORT = "statistics_report"  # a Party node's aggregates, to the Secretariat
     AUDIT_CHECKPOINT = "audit_checkpoint"  # a node's signed audit chain head, for its peers
+    OPERATION_PROPOSAL = "operation_proposal"  # a coordinated operation (Art. 5 para 3)
+    OPERATION_ACTION = "operation_action"  # a participant's action, to the lead's node
+    OPERATION_UPDATE = "operation_update"  # an action as the lead's node applied it, to all
 
 
 class SignerRole(enum.StrEnum):

@@ -27,6 +27,7 @@ from ozara.store.tables import applied_notices
 from .checkpoints import handle_checkpoint
 from .context import Handler, HandlerContext, InboxItem, Refused, Result
 from .handover import handle_handover
+from .operations import OPERATION_HANDLERS
 from .payloads import read_designation, read_notification, read_trust_list
 from .records import RECORD_HANDLERS
 from .requests import REQUEST_HANDLERS
@@ -131,4 +132,5 @@ DEFAULT_HANDLERS: Mapping[DocumentType, Handler] = {
     DocumentType.REQUEST_HANDOVER: handle_handover,
     **REQUEST_HANDLERS,
     **RECORD_HANDLERS,
+    **OPERATION_HANDLERS,
 }

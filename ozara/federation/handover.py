@@ -34,6 +34,7 @@ from ozara.documents import (
     verify_officer_signature,
 )
 from ozara.documents import fields as f
+from ozara.services import correlation
 from ozara.services.requests import context, record_events
 from ozara.store.tables import inbox
 from ozara.store.uow import SqlUnitOfWork
@@ -142,6 +143,7 @@ def handle_handover(ctx: HandlerContext, item: InboxItem) -> Result:
         sent_at=sent_at, history=history,
     )  # fmt: skip
     ctx.uow.requests.add(request, ctx.now)
+    correlation.enqueue(ctx.uow, "request", request.id, ctx.now)
     record_events(ctx.uow, with_via(events, document))
     return Result("applied", f"request {request.id} handed over: {request.state}")
 

@@ -87,13 +87,14 @@ def action_body(  # noqa: PLR0917
     at: datetime,
 ) -> JSONObject:
     """``actor.id`` as the acting node knows the officer (unqualified for its own)."""
+    roles: list[JSONValue] = [r.value for r in sorted(actor.roles)]
     return {
         "operation_id": operation_id,
         "version": version,
         "at": f.format_time(at),
         "actor": {
             "id": actor.id, "body_id": actor.body_id or "",
-            "roles": sorted(r.value for r in actor.roles), "node": node,
+            "roles": roles, "node": node,
         },
         "action": command.action.value,
         "text": command.text,

@@ -33,6 +33,7 @@ from ozara.core.parties import Officer, Party, Role
 from ozara.core.records import parse_record
 from ozara.core.rules import ProtocolError, violation
 from ozara.documents import Document, DocumentType, JSONObject, NodeKeys, TrustList, TrustState
+from ozara.services import correlation
 from ozara.store.records import StoredConsent, StoredRecord
 from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
@@ -304,6 +305,7 @@ def handle_share(ctx: HandlerContext, item: InboxItem) -> Result:
             received_from=document.sender,
         )  # fmt: skip
         records.add_recipients(body.record_id, body.recipients)
+        correlation.enqueue(ctx.uow, "record", body.record_id, ctx.now)
         _audit(ctx, item, sender, "record:received", body.record_id, details)
         return Result("applied", f"record {body.record_id} version {body.version} received")
     if stored.holding.owner_body != body.owner_body:
@@ -315,6 +317,7 @@ def handle_share(ctx: HandlerContext, item: InboxItem) -> Result:
     newer = body.version > stored.version
     if newer and not onward and stored.holding.revoked_at is None:
         records.replace(body.record_id, content, version=body.version, now=body.updated_at)
+        correlation.enqueue(ctx.uow, "record", body.record_id, ctx.now)
         _audit(ctx, item, sender, "record:received", body.record_id, details)
         return Result("applied", f"record {body.record_id}: version {body.version} replaces "
                                  f"{stored.version}")  # fmt: skip
@@ -387,6 +390,7 @@ def handle_revocation(ctx: HandlerContext, item: InboxItem) -> Result:
     if stored.holding.revoked_at is not None:
         return Result("unchanged", f"record {body.record_id} is revoked already")
     ctx.uow.records.revoke(body.record_id, at=body.revoked_at, reason=body.reason)
+    correlation.enqueue(ctx.uow, "record", body.record_id, ctx.now)
     actor = remote_officer(body.revoked_by, document.sender, body.owner_body, _OFFICER)
     _audit(ctx, item, actor, "record:revoked", body.record_id,
            {"version": body.version, "reason": body.reason})  # fmt: skip

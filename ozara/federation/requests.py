@@ -48,6 +48,7 @@ from ozara.documents import (
     officer_signature,
     open_sealed,
 )
+from ozara.services import correlation
 from ozara.services.requests import context, record_events
 from ozara.store.attachments import AttachmentRepository, StoredFile
 from ozara.store.repository import NotFound
@@ -344,6 +345,7 @@ def handle_request(ctx: HandlerContext, item: InboxItem) -> Result:
         sent = transition(request, Command(Action.SEND_URGENT), sender, c, document.created_at)
         events += sent.events
     ctx.uow.requests.add(sent.request, ctx.now)
+    correlation.enqueue(ctx.uow, "request", sent.request.id, ctx.now)
     record_events(ctx.uow, with_via(events, item.document))
     kept = _keep_attachments(ctx, item, sent.request)
     return Result(

@@ -41,6 +41,7 @@ from ozara.core.disclosure import (
 from ozara.core.parties import Officer, Party
 from ozara.core.records import Purpose, parse_record
 from ozara.core.rules import Decision, ProtocolError, violation
+from ozara.services import correlation
 from ozara.services.record_views import ConsentView, RecordPeers, RecordSummary, RecordView
 from ozara.services.requests import AccessDenied
 from ozara.store.records import Recipient, StoredConsent, StoredRecord
@@ -131,6 +132,7 @@ def create_record(uow: SqlUnitOfWork, document: object, actor_id: str, now: date
     content = parse_record(document)
     record_id = str(uuid.uuid4())
     uow.records.add(record_id, content, owner_body=body_id, owner_party=party, now=now)
+    correlation.enqueue(uow, "record", record_id, now)
     _audit(uow, now, actor, "record:created", record_id, {
         "kind": content.kind.value,
         "version": 1,
@@ -161,6 +163,7 @@ def update_record(  # noqa: PLR0917 -- the five of every use case, and the optio
     content = parse_record(document)
     version = stored.version + 1
     uow.records.replace(record_id, content, version=version, now=now)
+    correlation.enqueue(uow, "record", record_id, now)
     _audit(uow, now, actor, "record:updated", record_id, {
         "version": version,
         "purposes": sorted(p.value for p in content.handling.purposes),
@@ -241,6 +244,7 @@ def revoke_record(  # noqa: PLR0917
     decision.raise_if_denied()
     text = _text(reason, "reason", "art5.record_required")
     uow.records.revoke(record_id, at=now, reason=text)
+    correlation.enqueue(uow, "record", record_id, now)
     _audit(uow, now, actor, "record:revoked", record_id, {
         "version": stored.version, "reason": text, "articles": _articles(decision),
     })  # fmt: skip

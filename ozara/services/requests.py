@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ozara.core.access import can_view
+from ozara.core.correlation import Subject, SubjectType
 from ozara.core.deadlines import DUE_SOON, require_utc
 from ozara.core.events import RequestEvent
 from ozara.core.lifecycle import (
@@ -28,6 +29,7 @@ from ozara.core.lifecycle import (
 from ozara.core.parties import Officer, Registry, Role
 from ozara.core.requests import RequestContent, check_parties, parse_request
 from ozara.core.rules import ProtocolError, violation
+from ozara.store import correlations as correlation_store
 from ozara.store.attachments import AttachmentRepository, StoredFile
 from ozara.store.uow import SqlUnitOfWork
 
@@ -147,6 +149,7 @@ def create_request(
     request_id = f"{content.requesting_body}-{year}-{number:05d}"
     request = new_request(request_id, content, actor, now)
     uow.requests.add(request, now)
+    correlation_store.add_job(uow.connection, Subject(SubjectType.REQUEST, request_id), now)
     for file in files:
         AttachmentRepository(uow.connection).add(request_id, file)
     record_events(uow, [creation_event(request)])

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -544,4 +545,108 @@ record_consents = Table(
     Column("answer_reason", Text),
     _instant("valid_until"),
     Index("ix_record_consents_record_body", "record_id", "body_id"),
+)
+
+
+# --- Automatic correlation (issue 8; ozara/services/correlation.py) ------------------------
+
+
+#: The correlation queue: a subject to (re)correlate, written in the transaction that stored
+#: or changed it (one insert); the worker sets ``done_at`` in the job's own transaction.
+correlation_jobs = Table(
+    "correlation_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject_type", String(10), nullable=False),  # record | request
+    Column("subject_id", String(64), nullable=False),
+    _instant("enqueued_at", nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    _instant("done_at"),
+    # The worker's query: pending jobs, oldest first; finished ones are not indexed.
+    Index(
+        "ix_correlation_jobs_pending",
+        "id",
+        postgresql_where=text("done_at IS NULL"),
+        sqlite_where=text("done_at IS NULL"),
+    ),
+)
+
+#: What each correlated subject offers to be matched (``ozara.core.correlation.Term``):
+#: identifiers in normal form, files' SHA-256 and the parents of its domains; addresses and
+#: ranges with their first and last address as in ``record_identifiers``.
+correlation_terms = Table(
+    "correlation_terms",
+    metadata,
+    Column("subject", String(80), primary_key=True),  # record:<id> | request:<id>
+    Column("kind", String(20), primary_key=True),
+    Column("value", String(300), primary_key=True),
+    Column("field", String(100), nullable=False),
+    Column("ip_first", String(32)),
+    Column("ip_last", String(32)),
+    Index("ix_correlation_terms_kind_value", "kind", "value"),
+    Index("ix_correlation_terms_ip_first", "ip_first"),
+)
+
+#: Links between two subjects, stored once (``subject_a`` < ``subject_b``) per kind of match,
+#: with every piece of evidence of that kind (``ozara.core.correlation.Evidence``).
+correlations = Table(
+    "correlations",
+    metadata,
+    Column("subject_a", String(80), primary_key=True),
+    Column("subject_b", String(80), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("evidence", JSON, nullable=False),
+    Column("score", Float, nullable=False),
+    _instant("found_at", nullable=False),
+    Index("ix_correlations_subject_b", "subject_b"),
+    Index("ix_correlations_found_at", "found_at"),
+)
+
+# --- Coordinated operations (Art. 5 para 3) -----------------------------------------------
+
+#: A coordinated operation as this node holds it: the lead body's node holds the operation
+#: of record, each invited body's node a copy that follows it action by action. The whole
+#: operation (plan, answers, tasks, reports, links, summary) is kept as one document
+#: (``ozara.core.operations.Operation.to_dict``); the columns beside it are for lists.
+operations = Table(
+    "operations",
+    metadata,
+    Column("id", String(64), primary_key=True),  # chosen by the lead's node, kept everywhere
+    Column("lead_body", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("content", JSON, nullable=False),
+    #: One more per action; a node's copy applies the lead node's actions in this order.
+    Column("version", Integer, nullable=False),
+    #: NULL on the lead's node; else the node the operation came from.
+    Column("received_from", String(128)),
+    #: The head's (or deputy's) signature over the closing document (Art. 5 para 3, as for
+    #: a request, Art. 6 para 5), where the summary left this node or came from another.
+    Column("summary_signature", JSON),
+    _instant("created_at", nullable=False),
+    _instant("updated_at", nullable=False),
+    Index("ix_operations_lead_body", "lead_body"),
+)
+
+#: The bodies invited to an operation and their answers, for "the operations of my body".
+operation_bodies = Table(
+    "operation_bodies",
+    metadata,
+    Column("operation_id", String(64), ForeignKey("operations.id"), primary_key=True),
+    Column("body_id", String(64), primary_key=True),
+    Column("answer", String(10), nullable=False),  # invited | accepted | declined
+    Index("ix_operation_bodies_body_id", "body_id"),
+)
+
+#: Requests and records linked to an operation, for "which operations is this part of".
+operation_links = Table(
+    "operation_links",
+    metadata,
+    Column("operation_id", String(64), ForeignKey("operations.id"), primary_key=True),
+    Column("kind", String(10), primary_key=True),  # request | record
+    Column("ref", String(64), primary_key=True),
+    Index("ix_operation_links_kind_ref", "kind", "ref"),
 )

@@ -1,0 +1,363 @@
+"""Correlation in the database (issue 8): the queue, the terms, the lookups and the links.
+
+Every lookup reads an index, so that correlating one subject costs a few index probes
+however large the store (the bench of issue 8: 10,000 new records against a million
+persons and five million identifiers):
+
+- the same identifier or file: ``(kind, value)`` equality on ``correlation_terms``;
+- an address inside a range: the ranges that can hold an address are its CIDR supernets
+  (at most 25 for IPv4, 97 for IPv6 under ``MIN_PREFIX``), looked up by equality, since
+  ranges are stored in normal form; the addresses and ranges inside a range: a range scan
+  on ``ip_first`` between its first and last address, capped at :data:`CAP`;
+- a domain under another: the parents of a domain by equality; its sub-domains through
+  the ``domain_parent`` terms each subject writes for its own domains' parents;
+- persons: the blocking keys of ``ozara.store.search`` (persons sharing exact keys with two
+  parts of a name, or with its one part), ranked and capped as the search ranks them, then
+  scored with ``core.names.similarity`` against ``MATCH_THRESHOLD``.
+
+Like every repository this module never commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from ozara.core.correlation import (
+    DOMAIN_PARENT,
+    FILE,
+    SCORES,
+    Evidence,
+    LinkKey,
+    MatchKind,
+    PersonTerm,
+    Subject,
+    SubjectType,
+    Term,
+    birth_dates_agree,
+    link_key,
+    merge,
+    oriented,
+    supernets,
+    usable_range,
+)
+from ozara.core.identifiers import Identifier, IdentifierKind, parent_domains
+from ozara.core.names import MATCH_THRESHOLD, _parse, similarity
+from ozara.store import tables as t
+from ozara.store.record_rows import ip_span
+from ozara.store.search import BY_PARTS, _has_any, _query_part, _rankings
+
+_J = t.correlation_jobs.c
+_T = t.correlation_terms.c
+_L = t.correlations.c
+#: At most this many addresses and ranges are taken inside one range (a /8 could hold
+#: millions: the first ones, in address order, are evidence enough).
+CAP = 200
+#: A job that failed this many times is left aside (``dead_jobs``), not retried forever.
+MAX_ATTEMPTS = 5
+
+_EQUAL_KINDS = frozenset({*(k.value for k in IdentifierKind), FILE})
+
+
+# -- the queue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    subject: Subject
+    attempts: int
+
+
+def add_job(conn: Connection, subject: Subject, now: datetime) -> None:
+    conn.execute(
+        insert(t.correlation_jobs).values(
+            subject_type=subject.type.value, subject_id=subject.id, enqueued_at=now, attempts=0
+        )
+    )
+
+
+def pending_jobs(conn: Connection, limit: int) -> list[Job]:
+    rows = conn.execute(
+        select(_J.id, _J.subject_type, _J.subject_id, _J.attempts)
+        .where(_J.done_at.is_(None), _J.attempts < MAX_ATTEMPTS)
+        .order_by(_J.id)
+        .limit(limit)
+    ).all()
+    return [Job(r.id, Subject(SubjectType(r.subject_type), r.subject_id), r.attempts) for r in rows]
+
+
+def finish_jobs(conn: Connection, ids: Sequence[int], now: datetime) -> None:
+    conn.execute(update(t.correlation_jobs).where(_J.id.in_(list(ids))).values(done_at=now))
+
+
+def fail_jobs(conn: Connection, ids: Sequence[int], error: str) -> None:
+    conn.execute(
+        update(t.correlation_jobs)
+        .where(_J.id.in_(list(ids)))
+        .values(attempts=_J.attempts + 1, last_error=error[:2000])
+    )
+
+
+def queue_counts(conn: Connection) -> tuple[int, int]:
+    """(jobs waiting, jobs left aside after ``MAX_ATTEMPTS`` failures)."""
+    waiting = select(func.count()).where(_J.done_at.is_(None), _J.attempts < MAX_ATTEMPTS)
+    dead = select(func.count()).where(_J.done_at.is_(None), _J.attempts >= MAX_ATTEMPTS)
+    return (
+        int(conn.execute(waiting.select_from(t.correlation_jobs)).scalar_one()),
+        int(conn.execute(dead.select_from(t.correlation_jobs)).scalar_one()),
+    )
+
+
+# -- terms ----------------------------------------------------------------------------------
+
+
+def replace_terms(conn: Connection, subject: Subject, terms: Iterable[Term]) -> None:
+    forget_terms(conn, subject)
+    rows = []
+    for term in terms:
+        first: str | None = None
+        last: str | None = None
+        if term.kind in {IdentifierKind.IP.value, IdentifierKind.IP_RANGE.value}:
+            first, last = ip_span(Identifier(IdentifierKind(term.kind), term.value))
+        rows.append({
+            "subject": str(subject), "kind": term.kind, "value": term.value[:300],
+            "field": term.field[:100], "ip_first": first, "ip_last": last,
+        })  # fmt: skip
+    if rows:
+        conn.execute(insert(t.correlation_terms), rows)
+
+
+def forget_terms(conn: Connection, subject: Subject) -> None:
+    conn.execute(delete(t.correlation_terms).where(_T.subject == str(subject)))
+
+
+# -- lookups --------------------------------------------------------------------------------
+
+Found = tuple[Subject, Evidence]
+
+
+def term_matches(conn: Connection, subject: Subject, terms: Sequence[Term]) -> list[Found]:
+    """What other subjects' terms match ``terms``, as evidence from ``subject``'s side."""
+    me = str(subject)
+    # (kind, value) looked up → the subject's terms it stands for and the kind of match.
+    wanted: dict[tuple[str, str], list[tuple[Term, MatchKind]]] = defaultdict(list)
+    for term in terms:
+        if term.kind in _EQUAL_KINDS:
+            wanted[term.kind, term.value].append((term, MatchKind.IDENTIFIER))
+        if term.kind == IdentifierKind.DOMAIN.value:
+            for parent in parent_domains(term.value)[1:]:
+                wanted[term.kind, parent].append((term, MatchKind.SUBDOMAIN))
+            wanted[DOMAIN_PARENT, term.value].append((term, MatchKind.SUBDOMAIN))
+        if term.kind in {IdentifierKind.IP.value, IdentifierKind.IP_RANGE.value} and (
+            term.kind == IdentifierKind.IP.value or usable_range(term.value)
+        ):
+            for net in supernets(term.value):
+                wanted[IdentifierKind.IP_RANGE.value, net].append((term, MatchKind.IN_RANGE))
+    found: list[Found] = []
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, value in wanted:
+        by_kind[kind].append(value)
+    for kind, values in sorted(by_kind.items()):
+        for chunk in _chunks(sorted(values), 500):
+            rows = conn.execute(
+                select(_T.subject, _T.kind, _T.value, _T.field).where(
+                    _T.kind == kind, _T.value.in_(chunk), _T.subject != me
+                )
+            ).all()
+            for row in rows:
+                other = Subject.parse(row.subject)
+                for term, match in wanted[row.kind, row.value]:
+                    if row.kind == DOMAIN_PARENT:
+                        found.extend(_subdomains_of(conn, other, term))
+                        continue
+                    score = SCORES[match]
+                    found.append((other, Evidence(
+                        match, term.field, term.value, row.field, row.value, score
+                    )))  # fmt: skip
+    for term in terms:
+        if term.kind == IdentifierKind.IP_RANGE.value and usable_range(term.value):
+            found.extend(_inside(conn, me, term))
+    return found
+
+
+def _subdomains_of(conn: Connection, other: Subject, term: Term) -> list[Found]:
+    """``other``'s domains under ``term``'s domain (its terms are read by primary key)."""
+    rows = conn.execute(
+        select(_T.value, _T.field).where(
+            _T.subject == str(other), _T.kind == IdentifierKind.DOMAIN.value
+        )
+    ).all()
+    score = SCORES[MatchKind.SUBDOMAIN]
+    return [
+        (other, Evidence(MatchKind.SUBDOMAIN, term.field, term.value, r.field, r.value, score))
+        for r in rows
+        if r.value.endswith("." + term.value)
+    ]
+
+
+def _inside(conn: Connection, me: str, term: Term) -> list[Found]:
+    """Addresses and narrower ranges of other subjects inside the range ``term``."""
+    first, last = ip_span(Identifier(IdentifierKind.IP_RANGE, term.value))
+    rows = conn.execute(
+        select(_T.subject, _T.value, _T.field)
+        .where(
+            _T.ip_first >= first,
+            _T.ip_first <= last,
+            _T.ip_last <= last,
+            _T.subject != me,
+            _T.value != term.value,
+        )
+        .order_by(_T.ip_first)
+        .limit(CAP)
+    ).all()
+    score = SCORES[MatchKind.IN_RANGE]
+    return [
+        (Subject.parse(r.subject),
+         Evidence(MatchKind.IN_RANGE, term.field, term.value, r.field, r.value, score))
+        for r in rows
+    ]  # fmt: skip
+
+
+def person_matches(
+    conn: Connection, record_id: str, persons: Sequence[PersonTerm], now: datetime
+) -> list[Found]:
+    """Persons of other records, not revoked, named like ``persons`` (across scripts)."""
+    found: list[Found] = []
+    p, r = t.record_persons, t.records
+    for person in persons:
+        rows: dict[tuple[str, int], Any] = {}
+        for name in person.names:
+            parts = list(dict.fromkeys(_query_part(part) for part in _parse(name)))
+            if not parts:
+                continue
+            exact = [_has_any(conn, part.exact) for part in parts]
+            pairs = [and_(a, b) for i, a in enumerate(exact) for b in exact[i + 1 :]]
+            where = or_(*pairs) if pairs else exact[0]
+            order = _rankings(conn, parts, exact)[0][0]
+            ranked = (
+                select(
+                    p.c.record_id, p.c.person_index, p.c.names, p.c.birth_date,
+                    func.row_number().over(order_by=order).label("n"),
+                )
+                .join(r, r.c.id == p.c.record_id)
+                .where(where, p.c.record_id != record_id,
+                       or_(r.c.revoked_at.is_(None), r.c.revoked_at > now))
+                .subquery()
+            )  # fmt: skip
+            for row in conn.execute(select(ranked).where(ranked.c.n <= BY_PARTS)):
+                rows[row.record_id, row.person_index] = row
+        for row in rows.values():
+            if not birth_dates_agree(person.birth_date, row.birth_date):
+                continue
+            best = max(
+                ((similarity(mine, theirs), mine, theirs)
+                 for mine in person.names for theirs in row.names),
+                default=(0.0, "", ""),
+            )  # fmt: skip
+            if best[0] >= MATCH_THRESHOLD:
+                other = Subject(SubjectType.RECORD, row.record_id)
+                field_b = f"persons[{row.person_index}].names"
+                found.append((other, Evidence(
+                    MatchKind.PERSON, person.field, best[1], field_b, best[2], best[0]
+                )))  # fmt: skip
+    return found
+
+
+def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+# -- links ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLink:
+    key: LinkKey
+    evidence: tuple[Evidence, ...]
+    score: float
+    found_at: datetime
+
+    def other(self, subject: Subject) -> Subject:
+        return self.key.b if self.key.a == subject else self.key.a
+
+
+def _link(row: Any) -> StoredLink:
+    key = LinkKey(Subject.parse(row.subject_a), Subject.parse(row.subject_b), MatchKind(row.kind))
+    evidence = tuple(Evidence.from_dict(e) for e in row.evidence)
+    return StoredLink(key, evidence, float(row.score), row.found_at)
+
+
+def links_of(conn: Connection, subject: Subject) -> list[StoredLink]:
+    """Every link of ``subject`` (two index reads: as A, as B), the newest first."""
+    me = str(subject)
+    rows = conn.execute(
+        select(t.correlations)
+        .where(or_(_L.subject_a == me, _L.subject_b == me))
+        .order_by(_L.found_at.desc(), _L.subject_a, _L.subject_b, _L.kind)
+    ).all()
+    return [_link(r) for r in rows]
+
+
+def write_links(conn: Connection, subject: Subject, found: Iterable[Found], now: datetime) -> int:
+    """Make ``subject``'s links exactly those ``found``: new ones inserted (found now),
+    changed ones updated (their first finding kept), vanished ones deleted. Returns how many
+    links were new."""
+    grouped: dict[LinkKey, list[Evidence]] = defaultdict(list)
+    for other, evidence in found:
+        if other == subject:
+            continue
+        key = link_key(subject, other, evidence.kind)
+        grouped[key].append(oriented(key, subject, evidence))
+    held = {link.key: link for link in links_of(conn, subject)}
+    new = 0
+    for key, items in grouped.items():
+        merged, score = merge(items)
+        stored = [e.to_dict() for e in merged]
+        where = and_(_L.subject_a == str(key.a), _L.subject_b == str(key.b),
+                     _L.kind == key.kind.value)  # fmt: skip
+        old = held.pop(key, None)
+        if old is None:
+            conn.execute(insert(t.correlations).values(
+                subject_a=str(key.a), subject_b=str(key.b), kind=key.kind.value,
+                evidence=stored, score=score, found_at=now,
+            ))  # fmt: skip
+            new += 1
+        elif old.evidence != merged or abs(old.score - score) > 1e-9:
+            conn.execute(update(t.correlations).where(where).values(evidence=stored, score=score))
+    for key in held:
+        conn.execute(
+            delete(t.correlations).where(
+                _L.subject_a == str(key.a), _L.subject_b == str(key.b), _L.kind == key.kind.value
+            )
+        )
+    return new
+
+
+def forget_links(conn: Connection, subject: Subject) -> None:
+    me = str(subject)
+    conn.execute(delete(t.correlations).where(or_(_L.subject_a == me, _L.subject_b == me)))
+
+
+def all_subjects(conn: Connection) -> list[Subject]:
+    """Every record and request the node holds, for a rebuild (records first)."""
+    records = conn.execute(select(t.records.c.id).order_by(t.records.c.id)).scalars()
+    out = [Subject(SubjectType.RECORD, rid) for rid in records]
+    requests = conn.execute(select(t.requests.c.id).order_by(t.requests.c.id)).scalars()
+    out += [Subject(SubjectType.REQUEST, rid) for rid in requests]
+    return out
+
+
+def titles(conn: Connection, record_ids: Sequence[str]) -> dict[str, str]:
+    if not record_ids:
+        return {}
+    rows = conn.execute(
+        select(t.records.c.id, t.records.c.title).where(t.records.c.id.in_(list(record_ids)))
+    ).tuples()
+    return dict(rows.all())
