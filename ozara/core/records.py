@@ -218,6 +218,9 @@ class _Reader:
         if len(value) > MAX_TEXT:
             self.problems.append(violation(path, "input.type", f"at most {MAX_TEXT} characters"))
             return ""
+        if "\x00" in value:  # no officer types it, and PostgreSQL cannot store it
+            self.problems.append(violation(path, "input.type", "a NUL character is not text"))
+            return ""
         return value.strip()
 
     def unknown(self, data: Mapping[str, Any], known: frozenset[str], prefix: str) -> None:

@@ -131,6 +131,9 @@ class _Reader:
         if not isinstance(value, str):
             self.problems.append(violation(name, "input.type", "expected text"))
             return ""
+        if "\x00" in value:  # no officer types it, and PostgreSQL cannot store it
+            self.problems.append(violation(name, "input.type", "a NUL character is not text"))
+            return ""
         return value.strip()
 
 

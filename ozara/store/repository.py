@@ -333,12 +333,14 @@ class RequestRepository:
             r.id, r.state, r.requesting_body, r.requested_body, r.urgent, r.crime_category,
             r.created_at, r.updated_at,
         )  # fmt: skip
+        # A request not yet sent is not the requested body's case (``core.access.can_view``).
+        sent = r.sent_at.is_not(None)
         if body_id is not None:
-            q = q.where((r.requesting_body == body_id) | (r.requested_body == body_id))
+            q = q.where((r.requesting_body == body_id) | ((r.requested_body == body_id) & sent))
         if requesting is not None:
             q = q.where(r.requesting_body == requesting)
         if requested is not None:
-            q = q.where(r.requested_body == requested)
+            q = q.where(r.requested_body == requested, sent)
         if other_bodies is not None:
             column = r.requested_body if requesting is not None else r.requesting_body
             q = q.where(column.in_(list(other_bodies)))

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ozara.core.parties import Role
 from ozara.services import accounts
+from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
@@ -34,6 +35,7 @@ from .page import (
     LANG_COOKIE,
     LOGIN_COOKIE,
     SESSION_COOKIE,
+    BadInput,
     Forbidden,
     Page,
     SignInRequired,
@@ -55,6 +57,30 @@ _SECURITY_HEADERS = {
 UTC = ZoneInfo("UTC")
 
 
+def _add_error_pages(app: FastAPI, config: WebConfig) -> None:
+    """How a refusal is shown: sign-in, 400, 403, 404, each a page in the user's language."""
+
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(_request: Request, _exc: SignInRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, _exc: NotFound) -> Response:
+        # Whatever page asked for an id this node does not hold: a 404, never a 500.
+        page = page_for(request, config, required=False, checked=False)
+        return page.error(404, page._("Not found"), page._("No such document."))
+
+    @app.exception_handler(BadInput)
+    async def bad_input(request: Request, exc: BadInput) -> Response:
+        page = page_for(request, config, required=False, checked=False)
+        return page.error(400, page._("Bad request"), str(exc))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        page = page_for(request, config, required=False, checked=False)
+        return page.error(403, page._("Access denied"), str(exc))
+
+
 def create_web_app(config: WebConfig) -> FastAPI:
     app = FastAPI(title="Ozara", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -72,14 +98,7 @@ def create_web_app(config: WebConfig) -> FastAPI:
             response.set_cookie(LANG_COOKIE, wanted, samesite="strict", httponly=True)
         return response
 
-    @app.exception_handler(SignInRequired)
-    async def to_sign_in(_request: Request, _exc: SignInRequired) -> Response:
-        return RedirectResponse("/login", status_code=303)
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> Response:
-        page = page_for(request, config, required=False)
-        return page.error(403, page._("Access denied"), str(exc))
+    _add_error_pages(app, config)
 
     @app.get("/", include_in_schema=False)
     def home(request: Request) -> Response:

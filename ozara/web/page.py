@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from starlette.datastructures import UploadFile
 
 from ozara.services import accounts
 from ozara.services.requests import RequestPeers
@@ -50,8 +49,8 @@ class Page:
     config: WebConfig
     lang: str
     session: accounts.Session | None
-    #: Files posted with the form (``name="files"``), once ``form()`` has read it.
-    uploads: list[UploadFile] = field(default_factory=list)
+    #: Files posted with the form (``name="files"``), read and closed by ``form()``.
+    uploads: list[Upload] = field(default_factory=list)
 
     @property
     def now(self) -> datetime:
@@ -80,22 +79,48 @@ class Page:
         return self.render("error.html", status, title=title, message=message)
 
     async def form(self) -> dict[str, str]:
-        """The posted form, its CSRF token checked against the session's."""
+        """The posted form, its CSRF token checked against the session's.
+
+        Files are read into memory and closed here, whatever the handler does next (the body
+        is at most ``limits.MAX_BODY_BYTES``): a refused post leaves no temporary file behind.
+        """
         data = await self.request.form()
-        fields = {k: v for k, v in data.items() if isinstance(v, str)}
-        self.uploads = [
-            v
-            for k, v in data.multi_items()
-            if k == "files" and not isinstance(v, str) and v.filename
-        ]
+        try:
+            fields = {k: v for k, v in data.items() if isinstance(v, str)}
+            self.uploads = [
+                Upload(v.filename, v.content_type or "application/octet-stream", await v.read())
+                for k, v in data.multi_items()
+                if k == "files" and not isinstance(v, str) and v.filename
+            ]
+        finally:
+            await data.close()
         expected = self.session.csrf_token if self.session else None
         if not expected or not secrets.compare_digest(fields.get("csrf", ""), expected):
-            await data.close()
             raise Forbidden(self._("The form has expired or did not come from this site."))
+        refuse_nul(self, fields.values())
         return fields
 
 
-def page_for(request: Request, config: WebConfig, *, required: bool = True) -> Page:
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+class BadInput(Exception):
+    """A form or query the application refuses before reading it further (400)."""
+
+
+def refuse_nul(page: Page, values: Iterable[str]) -> None:
+    """A NUL character is no text any officer types, and PostgreSQL cannot store it."""
+    if any("\x00" in v for v in values):
+        raise BadInput(page._("The form contains a NUL character, which is not text."))
+
+
+def page_for(
+    request: Request, config: WebConfig, *, required: bool = True, checked: bool = True
+) -> Page:
     token = request.cookies.get(SESSION_COOKIE)
     session = None
     if token:
@@ -111,4 +136,7 @@ def page_for(request: Request, config: WebConfig, *, required: bool = True) -> P
         with SqlUnitOfWork(config.engine) as uow:
             accounts.set_language(uow, session.officer.id, wanted)
     lang = i18n.pick(wanted or (session.language if session else request.cookies.get(LANG_COOKIE)))
-    return Page(request, config, lang, session)
+    page = Page(request, config, lang, session)
+    if checked:
+        refuse_nul(page, request.query_params.values())
+    return page

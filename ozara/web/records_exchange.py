@@ -30,7 +30,14 @@ from ozara.store.uow import SqlUnitOfWork
 
 from . import records_forms as rf
 from .page import Forbidden, Page, WebConfig, page_for
-from .records_forms import denial, labels, officer_id, record_peers, until_of
+from .records_forms import (
+    denial,
+    forbid_if_access,
+    labels,
+    officer_id,
+    record_peers,
+    until_of,
+)
 from .records_import import add_import_pages
 from .records_pages import add_record_pages
 
@@ -75,6 +82,7 @@ def add_exchange_pages(app: FastAPI, config: WebConfig) -> None:
         except AccessDenied as e:
             raise Forbidden(str(e)) from None
         except ProtocolError as e:
+            forbid_if_access(page, e)
             return page.render(
                 "record_consent.html", 422, record_id=record_id, purposes=list(rf.PURPOSES),
                 purpose=raw, errors=denial(page, e),

@@ -25,7 +25,7 @@ from ozara.services.records import RecordPeers
 
 from . import i18n
 from .i18n import N_, UTC
-from .page import Page, WebConfig
+from .page import Forbidden, Page, WebConfig
 
 KINDS: dict[str, str] = {
     RecordKind.CRIME: N_("Crime being prepared or committed"),
@@ -236,6 +236,16 @@ def labels(page: Page) -> dict[str, Any]:
 
 def denial(page: Page, error: ProtocolError) -> list[str]:
     return [explain(v, page.lang) for v in error.violations]
+
+
+#: Refusals about who may touch the record, not about what the form says: a 403.
+_ACCESS_RULES = frozenset({"art10.not_shared", "art10.owner", "art10.revoked"})
+
+
+def forbid_if_access(page: Page, error: ProtocolError) -> None:
+    """Raise ``Forbidden`` (403, with the article) where the refusal is about access."""
+    if all(v.rule in _ACCESS_RULES for v in error.violations):
+        raise Forbidden("; ".join(denial(page, error))) from None
 
 
 def officer_id(page: Page) -> str:

@@ -53,8 +53,7 @@ def add_import_pages(app: FastAPI, config: WebConfig) -> None:
         if len(page.uploads) != 1:
             return _form_error(page, page._("Choose one CSV file or one STIX bundle."), form)
         upload = page.uploads[0]
-        data = await upload.read(MAX_IMPORT + 1)
-        await upload.close()
+        data = upload.content
         if len(data) > MAX_IMPORT:
             return _form_error(page, page._("The file is larger than 16 MiB."), form)
         actor = officer_id(page)

@@ -34,13 +34,13 @@ from . import i18n
 from . import records_forms as rf
 from .i18n import UTC
 from .page import Forbidden, Page, WebConfig, page_for
-from .records_forms import denial, labels, officer_id, record_peers
+from .records_forms import denial, forbid_if_access, labels, officer_id, record_peers
 from .views import _Form
 
 PAGE_SIZE = 50
 
 
-def add_record_pages(app: FastAPI, config: WebConfig) -> None:
+def add_record_pages(app: FastAPI, config: WebConfig) -> None:  # noqa: PLR0915 -- the routes
     @app.get("/records", response_class=HTMLResponse)
     def records(request: Request) -> Response:
         page = page_for(request, config)
@@ -109,6 +109,7 @@ def add_record_pages(app: FastAPI, config: WebConfig) -> None:
         except AccessDenied as e:
             raise Forbidden(str(e)) from None
         except ProtocolError as e:
+            forbid_if_access(page, e)
             return _compose(
                 page, _Form(form), list(e.violations), status=422, record_id=record_id,
                 purpose=purpose, case=case,
@@ -176,6 +177,7 @@ def _change(
     except AccessDenied as e:
         raise Forbidden(str(e)) from None
     except ProtocolError as e:
+        forbid_if_access(page, e)
         return record_page(page, record_id, errors=denial(page, e), status=422, form=form)
     except (ConcurrentChange, Unroutable) as e:
         return record_page(page, record_id, errors=[str(e)], status=409, form=form)
@@ -185,7 +187,9 @@ def _change(
 def _list(page: Page) -> HTMLResponse:
     q = page.request.query_params
     kind = q.get("kind") if q.get("kind") in {k.value for k in RecordKind} else None
-    offset = int(q["offset"]) if q.get("offset", "").isdigit() else 0
+    raw_offset = q.get("offset", "")
+    # Bounded: a huge number would overflow the database's integer (a 500, not an empty page).
+    offset = min(int(raw_offset), 10**9) if raw_offset.isdigit() and len(raw_offset) < 12 else 0
     try:
         with SqlUnitOfWork(page.config.engine) as uow:
             rows = svc.list_records(

@@ -96,11 +96,9 @@ def safe_filename(name: str) -> str:
 async def _files(page: Page) -> list[StoredFile]:
     out = []
     for upload in page.uploads:
-        content = await upload.read()
-        await upload.close()
-        media = upload.content_type or "application/octet-stream"
+        content = upload.content
         digest = hashlib.sha256(content).hexdigest()
-        out.append(StoredFile(digest, safe_filename(upload.filename or ""), media[:255],
+        out.append(StoredFile(digest, safe_filename(upload.filename), upload.content_type[:255],
                               len(content), content))  # fmt: skip
     return out
 

@@ -173,3 +173,9 @@ def test_a_state_secret_stamp_in_the_text_is_refused(text: str) -> None:
 )
 def test_words_about_secrets_are_not_stamps(text: str) -> None:
     assert state_secret_stamp(text) is None
+
+
+def test_a_nul_character_is_not_text() -> None:
+    data = person_record()
+    data["title"] = "Организатор\x00"
+    assert faults(data) == {"title": "input.type"}

@@ -134,15 +134,19 @@ MATRIX: dict[Route, dict[str, Outcome]] = {
         counterpart="moved",
         counterpart_party="moved",
     ),
-    ("POST", "/records/{record_id}/edit"): row("refused", **owners("moved"), **RECORD_NEITHER),
+    # A change by anyone but the provider is an Art. 10 access refusal: 403.
+    ("POST", "/records/{record_id}/edit"): row("deny", **owners("moved")),
     # Sharing with Tajikistan: the provider's decision (no onward sharing was allowed).
-    ("POST", "/records/{record_id}/share"): row("refused", **owners("moved"), **RECORD_NEITHER),
-    ("POST", "/records/{record_id}/revoke"): row("refused", **owners("moved"), **RECORD_NEITHER),
+    # A recipient is refused onward sharing by the record's conditions (422, art10.onward).
+    ("POST", "/records/{record_id}/share"): row(
+        "deny", **owners("moved"), counterpart="refused", counterpart_party="refused"
+    ),
+    ("POST", "/records/{record_id}/revoke"): row("deny", **owners("moved")),
     # The consent form is a form: it shows no content, so everyone signed in gets it.
     ("GET", "/records/{record_id}/consent"): row("ok"),
     # Asking consent for training: the bodies of the Party the record was shared with.
     ("POST", "/records/{record_id}/consent"): row(
-        "refused", counterpart="moved", counterpart_party="moved", **RECORD_NEITHER
+        "deny", counterpart="moved", counterpart_party="moved"
     ),
     ("GET", "/consents"): BODY_ONLY,
     # Refusing RUS-MVD's request for consent: the providing body.
@@ -389,13 +393,6 @@ def test_access(world: World, route: Route, actor: str) -> None:
 # -- what the matrix found ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a draft (not signed, not sent, Art. 6 para 5) is readable by the officers of "
-    "the body it names as requested, on a node that holds both bodies: core/access.py:14 "
-    "can_view admits content.requested_body in every state, and the inbox lists it "
-    "(web/views.py:239 filters requested_body without excluding drafts)",
-)
 def test_a_draft_is_not_the_requested_bodys_case_yet(world: World) -> None:
     rus = world.client("counterpart")
     page = rus.get(f"/requests/{world.draft_id}")
@@ -403,12 +400,6 @@ def test_a_draft_is_not_the_requested_bodys_case_yet(world: World) -> None:
     assert world.draft_id not in rus.get("/requests", params={"box": "in"}).text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a change posted to a record the officer's Party was not given answers 422 "
-    "(ProtocolError art10.not_shared/art10.owner rendered as a form error) where "
-    "web/records_pages.py's docstring promises 403, as the GET of the same record gives",
-)
 @pytest.mark.parametrize(
     ("suffix", "data"),
     [
@@ -442,15 +433,6 @@ def _unclosed_uploads(
     return status, [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a posted file is never closed when the handler refuses before reading it: "
-    "Page.form() (web/page.py:82) collects page.uploads, and only the CSRF failure closes "
-    "them; web/records_import.py:52 (_require_body) and web/views.py:157 (_own_body) raise "
-    "Forbidden after form(), and handlers that expect no file (e.g. POST /records/new) never "
-    "close one, so each such post leaves a SpooledTemporaryFile (a temp file past 1 MiB) "
-    "to the garbage collector",
-)
 @pytest.mark.parametrize(
     ("actor", "path"),
     [("auditor", "/records/import"), ("secretariat", "/requests/new"), ("owner", "/records/new")],
@@ -508,13 +490,6 @@ def test_an_unknown_object_is_a_404_to_its_reader_and_login_to_anyone(
         assert outcome_of(answer) == expected, (actor, answer.status_code)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the documents of an unknown request are a 500, not a 404: web/documents.py "
-    "_view (line 82) turns AccessDenied into 403 but lets the store's NotFound escape from "
-    "svc.show, so GET /requests/<unknown>/pdf, /notices/<n>.pdf and /attachments/<sha256> "
-    "answer Internal Server Error (the request's page answers 404)",
-)
 @pytest.mark.parametrize(
     "path",
     [

@@ -151,25 +151,9 @@ NUL_INPUTS = [
 
 
 @pytest.mark.usefixtures("server_errors_unlogged")
-def test_a_nul_character_is_no_server_error_on_either_database(
-    web: Web, request: pytest.FixtureRequest
-) -> None:
+def test_a_nul_character_is_no_server_error_on_either_database(web: Web) -> None:
     """HTML forms carry U+0000 as any other character; SQLite stores it, PostgreSQL's text
     columns refuse it. Either the application refuses it as input or stores it; never a 500."""
-    if request.node.callspec.params["engine"] == "postgres":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: on PostgreSQL a NUL character in a form field is an unhandled "
-                "psycopg.DataError ('PostgreSQL text fields cannot contain NUL (0x00) "
-                "bytes'), a 500: records (store/records.py insert of title/search_text via "
-                "services/records.py create_record; also revoke reason, consent reason), "
-                "search (services/search.py) and the request list's q filter "
-                "(store/repository.py summaries); nothing refuses U+0000 before the "
-                "database (documents/canonical.py accepts it in documents from other nodes "
-                "too; whether the inbox processor then fails is not checked here)",
-            )
-        )
     officer = web.sign_in("kaz-mvd.officer")
     token = csrf_of(officer, "/records/new")
     statuses = []
