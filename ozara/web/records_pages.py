@@ -21,10 +21,12 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ozara.core.correlation import Subject, SubjectType
 from ozara.core.parties import Party
 from ozara.core.records import Purpose, RecordKind
 from ozara.core.rules import ProtocolError, Violation
 from ozara.federation.requests import Unroutable
+from ozara.services import correlation
 from ozara.services import records as svc
 from ozara.services.requests import AccessDenied
 from ozara.store.repository import ConcurrentChange, NotFound
@@ -279,6 +281,9 @@ def record_page(
         with SqlUnitOfWork(page.config.engine) as uow:
             registry = uow.registry.registry()
             view = svc.read_record(uow, record_id, officer_id(page), purpose, page.now, case=case)
+        with SqlUnitOfWork(page.config.engine) as uow:  # each use case its own transaction
+            subject = Subject(SubjectType.RECORD, record_id)
+            matches = correlation.links_for(uow, officer_id(page), subject, purpose, page.now)
     except NotFound:
         return _not_found(page)
     except AccessDenied as e:
@@ -305,5 +310,21 @@ def record_page(
         "consents": view.consents, "revoked_at": view.holding.revoked_at,
         "body_name": lambda b: i18n.body_name(registry.get(b), b, page.lang),
         "stix": f"/records/{record_id}/stix?{urlencode(stix)}",
+        "matches": [_match(m) for m in matches],
     }  # fmt: skip
     return page.render("record.html", status, **common)
+
+
+def _match(link: correlation.LinkView) -> dict[str, Any]:
+    """A correlation as the page shows it: a hidden one names only the body to ask (Art. 10)."""
+    kind, _, other = link.other.partition(":")
+    href = f"/records/{other}" if kind == "record" else f"/requests/{other}"
+    shown: dict[str, Any] = {"readable": link.readable, "ask_body": link.ask_body}
+    if link.readable:
+        shown |= {
+            "href": href, "title": link.title or other,
+            "evidence": [f"{e.value_a} ↔ {e.value_b}" for e in link.evidence][:5],
+        }  # fmt: skip
+    elif link.may_ask_consent and kind == "record":
+        shown["consent"] = f"/records/{other}/consent"
+    return shown

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from ozara.services import correlation
 from ozara.store.tables import audit_log, records
 from ozara.store.uow import SqlUnitOfWork
 from tests.web.conftest import Web, csrf_of
@@ -314,3 +315,26 @@ def test_an_exported_stix_bundle_imports_back_as_a_record(web: Web) -> None:
     )  # fmt: skip
     assert answer.status_code == 200 and "1 record imported" in answer.text, answer.text
     assert record_count(web) == 2
+
+
+def test_the_record_page_shows_its_matches_and_hides_what_the_purpose_does_not_open(
+    web: Web,
+) -> None:
+    """Issue 8 on the page: a match with a readable record shows its title and evidence; a
+    match with a record the purpose does not open names only the body to ask (Art. 10)."""
+    kaz, rus = web.sign_in("kaz-mvd.officer"), web.sign_in("rus-mvd.officer")
+    ours = created_id(create(kaz, title="Phishing organiser, Kazakh file"))
+    open_one = created_id(create(rus, title="Same telephone, Russian file", identifiers=""))
+    closed = created_id(
+        create(rus, title="Secret-ish training file", identifiers="", **{
+            "purpose.investigation": "", "purpose.detection": "", "purpose.training": "1"})
+    )  # fmt: skip
+    for rid in (open_one, closed):
+        assert share(rus, rid, "KAZ").status_code == 303
+    assert correlation.run_pending(web.engine, web.clock.now) >= 3
+    page = read(kaz, ours, "investigation")
+    assert page.status_code == 200
+    assert "Same telephone, Russian file" in page.text and "+77011234567" in page.text
+    assert "Secret-ish training file" not in page.text
+    assert "A match exists in a record of RUS-MVD" in page.text
+    assert f"/records/{closed}/consent" in page.text
