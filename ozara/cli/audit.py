@@ -12,17 +12,23 @@ from typing import Annotated
 
 import typer
 
-from ozara.cli.common import DatabaseOpt, engine_for, fail, node_dir_option, utc_now
+from ozara.cli.common import (
+    DatabaseOpt,
+    engine_for,
+    fail,
+    node_dir_option,
+    node_files,
+    node_trust,
+    utc_now,
+)
 from ozara.core.audit import Report
 from ozara.crypto import InvalidKey, deserialize_public_key
 from ozara.documents import CanonicalJSONError
 from ozara.documents.canonical import parse_object
 from ozara.federation.checkpoints import held_checkpoints, send_checkpoint
-from ozara.federation.trust_store import load_trust_state
 from ozara.store.audit import checkpoint, verify_chain
 from ozara.store.audit_export import ExtractInvalid, export, verify_export
 from ozara.store.uow import SqlUnitOfWork
-from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
 
 audit_app = typer.Typer(
     help="The tamper-evident audit log: verify it, sign checkpoints, export extracts.",
@@ -33,13 +39,6 @@ NodeDirOpt = Annotated[
     Path | None,
     node_dir_option("The node directory: its signing key checks the checkpoints' signatures."),
 ]
-
-
-def _node(node_dir: Path) -> NodeConfig:
-    try:
-        return load_node(node_dir)
-    except NodeFilesError as exc:
-        fail(f"--node-dir: {exc}", 2)
 
 
 def _verdict(report: Report, what: str) -> None:
@@ -81,7 +80,7 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Recompute every entry's hash and check the links, the head and the checkpoints."""
-    key = _node(node_dir).keys.signing.public if node_dir is not None else None
+    key = node_files(node_dir).keys.signing.public if node_dir is not None else None
     held = [c for path in peer_files or [] for c in _read_checkpoints(path)]
     if held and key is None:
         fail("--peer-checkpoints needs --node-dir (the node's key checks the signatures)", 2)
@@ -135,12 +134,13 @@ def audit_checkpoint(
     ] = False,
 ) -> None:
     """Sign the chain's head with the node's key and keep the checkpoint (and send it)."""
-    node = _node(node_dir)
+    node = node_files(node_dir)
     engine = engine_for(database)
     if send:
-        trust = load_trust_state(engine, node.trust, node.secretariat_key)
         with SqlUnitOfWork(engine) as uow:
-            signed = send_checkpoint(uow, utc_now(), keys=node.keys, trust=trust)
+            signed = send_checkpoint(
+                uow, utc_now(), keys=node.keys, trust=node_trust(engine, node)()
+            )
     else:
         signed = checkpoint(engine, node.keys)
     if as_json:
@@ -205,7 +205,7 @@ def audit_verify_export(
             fail(f"--key: {exc}", 2)
     else:
         assert node_dir is not None
-        public_key = _node(node_dir).keys.signing.public
+        public_key = node_files(node_dir).keys.signing.public
     try:
         extract = parse_object(file.read_bytes())
     except FileNotFoundError:

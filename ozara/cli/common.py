@@ -13,7 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError
 
 from ozara.core.rules import ProtocolError, violation
+from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.store import at_rest, db
+from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
 
 DatabaseOpt = Annotated[
     str | None,
@@ -57,6 +59,20 @@ def engine_for(database: str | None, node_dir: Path | None = None) -> Engine:
         except at_rest.AtRestError as exc:
             fail(f"the at-rest keyring: {exc}", 2)
     return engine
+
+
+def node_files(node_dir: Path) -> NodeConfig:
+    """The node directory's keys, trust list and anchor; exit 2 naming what is wrong."""
+    try:
+        return load_node(node_dir)
+    except NodeFilesError as exc:
+        fail(f"--node-dir: {exc}", 2)
+
+
+def node_trust(engine: Engine, config: NodeConfig) -> TrustHolder:
+    """The trust list of the node's files, or a newer one adopted from the Secretariat since."""
+    state = load_trust_state(engine, config.trust, config.secretariat_key)
+    return TrustHolder(state, config.secretariat_key)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -31,6 +31,8 @@ from ozara.cli.common import (
     engine_for,
     fail,
     node_dir_option,
+    node_files,
+    node_trust,
     parse_at,
     read_json,
     utc_now,
@@ -48,17 +50,12 @@ from ozara.core.lifecycle import Command
 from ozara.core.parties import Officer, Role
 from ozara.core.rules import ProtocolError
 from ozara.federation.requests import FederatedPeers, SignatoryKeyMissing, Unroutable
-from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.services import node as node_svc
 from ozara.services import requests as svc
 from ozara.services.rules_check import check_document
 from ozara.store import audit_context
 from ozara.store.repository import ConcurrentChange, NotFound
 from ozara.store.uow import SqlUnitOfWork
-from ozara.transport.nodefiles import (
-    NodeFilesError,
-    load_node,
-)
 
 app = typer.Typer(
     help="Ozara: requests under the CSTO Protocol on countering IT crime (2014).",
@@ -166,14 +163,9 @@ NodeDirOpt = Annotated[
 def _peers(node_dir: Path | None, database: str | None) -> FederatedPeers | None:
     if node_dir is None:
         return None
-    try:
-        config = load_node(node_dir)
-    except NodeFilesError as exc:
-        fail(f"--node-dir: {exc}", 2)
-    state = load_trust_state(engine_for(database), config.trust, config.secretariat_key)
-    return FederatedPeers(
-        config.keys, TrustHolder(state, config.secretariat_key), config.officer_keys
-    )
+    config = node_files(node_dir)
+    trust = node_trust(engine_for(database), config)
+    return FederatedPeers(config.keys, trust, config.officer_keys)
 
 
 def _act(

@@ -9,15 +9,19 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
-from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
+from ozara.cli.common import (
+    DatabaseOpt,
+    engine_for,
+    fail,
+    node_files,
+    utc_now,
+)
 from ozara.core.parties import Officer, Role
 from ozara.crypto import get_suite
 from ozara.services import accounts
 from ozara.services import node as node_svc
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport.nodefiles import (
-    NodeFilesError,
-    load_node,
     load_officer_keys,
     write_officer_key,
 )
@@ -96,10 +100,7 @@ def officer_keygen(
         officer = uow.registry.officer(officer_id)
     if not officer.has(Role.SIGNATORY):
         fail(f"OFFICER_ID: {officer_id} is not a signatory (head of the body or a deputy)", 2)
-    try:
-        suite_id = load_node(node_dir).keys.suite_id
-    except NodeFilesError as exc:
-        fail(f"--node-dir: {exc}", 2)
+    suite_id = node_files(node_dir).keys.suite_id
     if officer_id in load_officer_keys(node_dir):
         fail(f"OFFICER_ID: {officer_id} already has a key in {node_dir}", 2)
     pair = get_suite(suite_id).generate_signing_key_pair()

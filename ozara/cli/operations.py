@@ -23,6 +23,8 @@ from ozara.cli.common import (
     engine_for,
     fail,
     node_dir_option,
+    node_files,
+    node_trust,
     read_json,
     utc_now,
 )
@@ -33,10 +35,8 @@ from ozara.core.operations import (
     OperationState,
 )
 from ozara.federation.operations import FederatedOperationPeers
-from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.services import operations as svc
 from ozara.store.uow import SqlUnitOfWork
-from ozara.transport.nodefiles import NodeFilesError, load_node
 
 operation_app = typer.Typer(
     help="Coordinated operations (Art. 5 para 3): propose, answer, tasks, reports, summary.",
@@ -56,13 +56,9 @@ def _session(
     engine = engine_for(database, node_dir)
     if node_dir is None:
         return SqlUnitOfWork(engine), None
-    try:
-        config = load_node(node_dir)
-    except NodeFilesError as exc:
-        fail(f"--node-dir: {exc}", 2)
-    state = load_trust_state(engine, config.trust, config.secretariat_key)
-    holder = TrustHolder(state, config.secretariat_key)
-    return SqlUnitOfWork(engine), FederatedOperationPeers(config.keys, holder, config.officer_keys)
+    config = node_files(node_dir)
+    peers = FederatedOperationPeers(config.keys, node_trust(engine, config), config.officer_keys)
+    return SqlUnitOfWork(engine), peers
 
 
 def _act(

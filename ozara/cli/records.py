@@ -22,17 +22,17 @@ from ozara.cli.common import (
     engine_for,
     fail,
     node_dir_option,
+    node_files,
+    node_trust,
     read_json,
     utc_now,
 )
 from ozara.core.parties import Party
 from ozara.core.records import Purpose, RecordKind
 from ozara.federation.records import FederatedRecordPeers
-from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.services import records as svc
 from ozara.services import search as search_svc
 from ozara.services.record_views import RecordPeers
-from ozara.transport.nodefiles import NodeFilesError, load_node
 
 records_app = typer.Typer(
     help="Records of information (Art. 5 para 1) under purpose limitation (Art. 10).",
@@ -73,14 +73,8 @@ def _session(database: str | None, node_dir: Path | None) -> tuple[Any, RecordPe
     engine = engine_for(database, node_dir)
     if node_dir is None:
         return SqlUnitOfWork(engine), None
-    try:
-        config = load_node(node_dir)
-    except NodeFilesError as exc:
-        fail(f"--node-dir: {exc}", 2)
-    state = load_trust_state(engine, config.trust, config.secretariat_key)
-    return SqlUnitOfWork(engine), FederatedRecordPeers(
-        config.keys, TrustHolder(state, config.secretariat_key)
-    )
+    config = node_files(node_dir)
+    return SqlUnitOfWork(engine), FederatedRecordPeers(config.keys, node_trust(engine, config))
 
 
 @records_app.command("new")

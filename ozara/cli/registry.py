@@ -9,13 +9,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from ozara.cli.common import AsOpt, DatabaseOpt, engine_for, fail, node_dir_option, utc_now
+from ozara.cli.common import (
+    AsOpt,
+    DatabaseOpt,
+    engine_for,
+    fail,
+    node_dir_option,
+    node_files,
+    utc_now,
+)
 from ozara.core.parties import CompetentBody, Party
 from ozara.core.treaty import NotificationKind, TreatyNotification
 from ozara.federation import Broadcast, broadcast_designation, broadcast_treaty_notification
 from ozara.services import registry as registry_svc
 from ozara.store.uow import SqlUnitOfWork
-from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
+from ozara.transport.nodefiles import NodeConfig
 
 NodeDirOpt = Annotated[
     Path | None,
@@ -26,12 +34,7 @@ NodeDirOpt = Annotated[
 
 
 def _secretariat_node(node_dir: Path | None) -> NodeConfig | None:
-    if node_dir is None:
-        return None
-    try:
-        return load_node(node_dir)
-    except NodeFilesError as exc:
-        fail(f"--node-dir: {exc}", 2)
+    return None if node_dir is None else node_files(node_dir)
 
 
 def _report(result: Broadcast | None) -> None:

@@ -26,13 +26,20 @@ from sqlalchemy import Engine
 from uvicorn.config import LOGGING_CONFIG
 
 from ozara.api.node import create_app
-from ozara.cli.common import DatabaseOpt, engine_for, fail, utc_now
+from ozara.cli.common import (
+    DatabaseOpt,
+    engine_for,
+    fail,
+    node_files,
+    node_trust,
+    utc_now,
+)
 from ozara.cli.correlate import correlate_forever
 from ozara.federation.checkpoints import send_checkpoint
 from ozara.federation.dispatch import process_inbox
 from ozara.federation.requests import FederatedPeers
 from ozara.federation.statistics import send_report
-from ozara.federation.trust_store import TrustHolder, load_trust_state
+from ozara.federation.trust_store import TrustHolder
 from ozara.ops import install_operations
 from ozara.ops.logs import LOG_FORMATS, configure, logging_config
 from ozara.store import at_rest, db
@@ -40,7 +47,7 @@ from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import DeliveryWorker, HttpxTransport, Inbox
 from ozara.transport.http import client_tls_context
 from ozara.transport.inbox import MAX_DOCUMENT_BYTES
-from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
+from ozara.transport.nodefiles import NodeConfig
 from ozara.web.app import create_web_app
 from ozara.web.page import WebConfig
 
@@ -140,10 +147,7 @@ def serve(
 ) -> None:
     """Serve the node-to-node API (POST /v1/documents, GET /v1/health, /openapi.json) and
     the officers' web application (/). With mutual TLS, browsers present a certificate too."""
-    try:
-        node: NodeConfig = load_node(node_dir)
-    except NodeFilesError as exc:
-        fail(f"--node-dir: {exc}", 2)
+    node = node_files(node_dir)
     if log_format not in LOG_FORMATS:
         fail(f"--log-format: {log_format!r}; one of: {', '.join(LOG_FORMATS)}", 2)
     config_ssl = (tls_cert, tls_key, tls_client_ca)
@@ -159,9 +163,7 @@ def serve(
         )
     db.upgrade(engine)
     # The trust list of the files, or a newer one adopted from the Secretariat since.
-    trust = TrustHolder(
-        load_trust_state(engine, node.trust, node.secretariat_key), node.secretariat_key
-    )
+    trust = node_trust(engine, node)
     inbox = Inbox(engine, node.keys, trust, utc_now, max_bytes=max_bytes)
     app = create_app(inbox)
     # /healthz, /readyz, /metrics and the request id: before the web application's mount.

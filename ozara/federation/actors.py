@@ -1,7 +1,7 @@
 """Who acts for whom between nodes: the bodies a node hosts, the remote officer a node
 vouches for, the head's signature on a request, and the trace of the document that brought
-an event. Shared by the request handlers (``requests.py``), the handover (``handover.py``)
-and the statistics reports (``statistics.py``)."""
+an event. Shared by the handlers of requests, handovers, records, operations and the
+Secretariat's documents, and by the statistics reports."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ozara.documents import REQUEST_SIGNER_ROLES, Document, OfficerSignature, Tr
 from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
 
-from .context import Refused
+from .context import InboxItem, Refused
 
 #: How far another node's clock may be ahead of this one's, or behind the change it acts on.
 CLOCK_TOLERANCE = timedelta(minutes=10)
@@ -24,6 +24,24 @@ CLOCK_TOLERANCE = timedelta(minutes=10)
 def bodies_of(trust_list: TrustList, node_id: str) -> frozenset[str]:
     """The competent bodies a node hosts, as the trust list says."""
     return frozenset(b for e in trust_list.entries_for(node_id) for b in e.bodies)
+
+
+def hosts(trust_list: TrustList, node_id: str, body_id: str) -> bool:
+    return body_id in bodies_of(trust_list, node_id)
+
+
+def require_hosted(trust_list: TrustList, node: str, body_id: str) -> None:
+    """A node acts only for the bodies the trust list gives it (Art. 4)."""
+    if not hosts(trust_list, node, body_id):
+        raise Refused(
+            f"node {node} does not host body {body_id!r} on trust list version "
+            f"{trust_list.version}: it may not act for it (Art. 4); nothing applied"
+        )
+
+
+def via(item: InboxItem) -> dict[str, object]:
+    """The audit details naming the document, and its node, a change came in."""
+    return {"via": item.document.sender, "document_id": str(item.document.id)}
 
 
 def remote_officer(

@@ -24,6 +24,7 @@ from ozara.documents import DocumentType, TrustListReason, TrustListRejected, Tr
 from ozara.services.registry import Change, apply_designation, apply_notification
 from ozara.store.tables import applied_notices
 
+from .actors import via
 from .checkpoints import handle_checkpoint
 from .context import Handler, HandlerContext, InboxItem, Refused, Result
 from .handover import handle_handover
@@ -47,10 +48,6 @@ def require_secretariat(ctx: HandlerContext, item: InboxItem) -> None:
         )
 
 
-def _details(item: InboxItem) -> dict[str, object]:
-    return {"document_id": str(item.document.id), "via": item.document.sender}
-
-
 def _result(change: Change, what: str) -> Result:
     return Result("unchanged" if change is Change.UNCHANGED else "applied", f"{what}: {change}")
 
@@ -63,7 +60,7 @@ def handle_designation(ctx: HandlerContext, item: InboxItem) -> Result:
     as_of = _applied_as_of(ctx, key)
     if as_of is not None and item.document.created_at < as_of:
         return Result("unchanged", f"body {body.id}: superseded by the notice of {as_of}")
-    change = apply_designation(ctx.uow, body, item.document.sender, ctx.now, _details(item))
+    change = apply_designation(ctx.uow, body, item.document.sender, ctx.now, via(item))
     _set_applied(ctx, key, item)
     return _result(change, f"body {body.id}")
 
@@ -87,9 +84,7 @@ def _set_applied(ctx: HandlerContext, key: str, item: InboxItem) -> None:
 def handle_treaty_notification(ctx: HandlerContext, item: InboxItem) -> Result:
     require_secretariat(ctx, item)
     notification = read_notification(item.document.body)
-    change = apply_notification(
-        ctx.uow, notification, item.document.sender, ctx.now, _details(item)
-    )
+    change = apply_notification(ctx.uow, notification, item.document.sender, ctx.now, via(item))
     return _result(change, f"{notification.kind} of {notification.party.value}")
 
 
@@ -112,7 +107,7 @@ def handle_trust_list(ctx: HandlerContext, item: InboxItem) -> Result:
         action="trust_list:adopted",
         object_type="trust_list",
         object_id=str(candidate.version),
-        details={"superseded": held.current.version, **_details(item)},
+        details={"superseded": held.current.version, **via(item)},
     )
     holder = ctx.trust
 

@@ -54,10 +54,18 @@ from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
 
-from .actors import bodies_of, remote_officer, require_plausible_time, signed_by_head
+from .actors import (
+    bodies_of,
+    hosts,
+    remote_officer,
+    require_hosted,
+    require_plausible_time,
+    signed_by_head,
+    via,
+)
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
 from .operation_documents import action_body, proposal_body, read_action, read_proposal
-from .requests import SignatoryKeyMissing, Unroutable, hosting_node, hosts, signer_role
+from .requests import SignatoryKeyMissing, Unroutable, hosting_node, signer_role
 
 _T = DocumentType
 
@@ -201,18 +209,6 @@ class FederatedOperationPeers:
 # -- the receiving side -----------------------------------------------------------------
 
 
-def _require_hosted(trust_list: TrustList, node: str, body_id: str) -> None:
-    if not hosts(trust_list, node, body_id):
-        raise Refused(
-            f"node {node} does not host body {body_id!r} on trust list version "
-            f"{trust_list.version}: it may not act for it (Art. 4); nothing applied"
-        )
-
-
-def _via(item: InboxItem) -> dict[str, object]:
-    return {"via": item.document.sender, "document_id": str(item.document.id)}
-
-
 def _held(ctx: HandlerContext, operation_id: str) -> StoredOperation | None:
     try:
         return OperationRepository(ctx.uow.connection).get(operation_id)
@@ -225,7 +221,7 @@ def handle_proposal(ctx: HandlerContext, item: InboxItem) -> Result:
     document = item.document
     body = read_proposal(document.body)
     trust = ctx.trust_state.current
-    _require_hosted(trust, document.sender, body.lead_body)
+    require_hosted(trust, document.sender, body.lead_body)
     require_plausible_time(body.created_at, now=ctx.now, not_before=None, what="the proposal")
     plan = parse_plan(body.plan)  # Art. 3, 5 para 3, checked again here
     if not bodies_of(trust, document.recipient) & set(plan.invited):
@@ -239,7 +235,7 @@ def handle_proposal(ctx: HandlerContext, item: InboxItem) -> Result:
         change.operation, ctx.now, received_from=document.sender
     )
     audit_change(ctx.uow, ctx.now, lead, change.event, change.operation, change.decision,
-                 {"invited": list(plan.invited), **_via(item)})  # fmt: skip
+                 {"invited": list(plan.invited), **via(item)})  # fmt: skip
     return Result("applied", f"operation {body.operation_id} proposed by {body.lead_body}")
 
 
@@ -248,7 +244,7 @@ def handle_action(ctx: HandlerContext, item: InboxItem) -> Result:
     document = item.document
     body = read_action(document.body, update=False)
     trust = ctx.trust_state.current
-    _require_hosted(trust, document.sender, body.actor_body)
+    require_hosted(trust, document.sender, body.actor_body)
     if body.actor_node != document.sender:
         raise Refused(f"{document.sender} vouches only for its own officers; nothing applied")
     stored = _held(ctx, body.operation_id)
@@ -260,7 +256,7 @@ def handle_action(ctx: HandlerContext, item: InboxItem) -> Result:
     change = transition(before, body.command, actor, context(ctx.uow), body.at)
     OperationRepository(ctx.uow.connection).save(change.operation, before, ctx.now)
     audit_change(ctx.uow, ctx.now, actor, change.event, change.operation, change.decision,
-                 {**command_details(body.command), **_via(item)})  # fmt: skip
+                 {**command_details(body.command), **via(item)})  # fmt: skip
     if ctx.keys is not None:
         state = ctx.trust_state
         FederatedOperationPeers(ctx.keys, lambda: state).relay(
@@ -279,8 +275,8 @@ def handle_update(ctx: HandlerContext, item: InboxItem) -> Result:
     if stored is None:
         raise Deferred(f"operation {body.operation_id} is not held here yet")
     copy = stored.operation
-    _require_hosted(trust, document.sender, copy.lead_body)
-    _require_hosted(trust, body.actor_node, body.actor_body)
+    require_hosted(trust, document.sender, copy.lead_body)
+    require_hosted(trust, body.actor_node, body.actor_body)
     require_plausible_time(body.at, now=ctx.now, not_before=copy.created_at, what="the update")
     assert body.version is not None
     if copy.version < body.version:
@@ -306,7 +302,7 @@ def handle_update(ctx: HandlerContext, item: InboxItem) -> Result:
         change.operation, copy, ctx.now, summary_signature=signature
     )
     audit_change(ctx.uow, ctx.now, actor, change.event, change.operation, change.decision,
-                 {**command_details(body.command), **_via(item)})  # fmt: skip
+                 {**command_details(body.command), **via(item)})  # fmt: skip
     return Result("applied", f"operation {copy.id}: {body.command.action.value} "
                              f"-> version {change.operation.version}")  # fmt: skip
 

@@ -39,7 +39,7 @@ from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
 
-from .actors import bodies_of, remote_officer
+from .actors import bodies_of, remote_officer, require_hosted, via
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
 from .record_documents import (
     ShareBody,
@@ -53,7 +53,7 @@ from .record_documents import (
     revocation_body,
     share_body,
 )
-from .requests import Unroutable, hosting_node, hosts
+from .requests import Unroutable, hosting_node
 
 _OFFICER = frozenset({Role.OFFICER})
 
@@ -224,18 +224,6 @@ class FederatedRecordPeers:
 # -- the receiving side -----------------------------------------------------------------
 
 
-def _require_hosted(trust_list: TrustList, node: str, body_id: str) -> None:
-    if not hosts(trust_list, node, body_id):
-        raise Refused(
-            f"node {node} does not host body {body_id!r} on trust list version "
-            f"{trust_list.version}: it may not act for it (Art. 4); nothing applied"
-        )
-
-
-def _via(item: InboxItem) -> dict[str, object]:
-    return {"via": item.document.sender, "document_id": str(item.document.id)}
-
-
 def _audit(  # noqa: PLR0917
     ctx: HandlerContext,
     item: InboxItem,
@@ -247,7 +235,7 @@ def _audit(  # noqa: PLR0917
 ) -> None:
     ctx.uow.audit.record(
         ctx.now, actor_id=actor.id, body_id=actor.body_id, action=action,
-        object_type=object_type, object_id=object_id, details={**details, **_via(item)},
+        object_type=object_type, object_id=object_id, details={**details, **via(item)},
     )  # fmt: skip
 
 
@@ -270,7 +258,7 @@ def handle_share(ctx: HandlerContext, item: InboxItem) -> Result:
     document = item.document
     body = read_share(document.body)
     trust = ctx.trust_state.current
-    _require_hosted(trust, document.sender, body.sender_body)
+    require_hosted(trust, document.sender, body.sender_body)
     content = parse_record(body.content)  # Art. 5 para 1 and 10 para 3, checked again here
     if _party_of(ctx, body.owner_body) is not body.owner_party:
         raise Refused(f"{body.owner_body} is not a body of {body.owner_party.value}")
@@ -381,7 +369,7 @@ def handle_revocation(ctx: HandlerContext, item: InboxItem) -> Result:
     """The provider withdrew the record: from now on it cannot be read here (Art. 10)."""
     document = item.document
     body = read_revocation(document.body)
-    _require_hosted(ctx.trust_state.current, document.sender, body.owner_body)
+    require_hosted(ctx.trust_state.current, document.sender, body.owner_body)
     stored = _held(ctx, body.record_id)
     if stored is None:
         raise Deferred(f"record {body.record_id} is not held here yet")
@@ -404,8 +392,8 @@ def handle_consent_request(ctx: HandlerContext, item: InboxItem) -> Result:
     asked = read_consent_request(document.body)
     owner = request_owner(document.body)
     trust = ctx.trust_state.current
-    _require_hosted(trust, document.sender, asked.body_id)
-    _require_hosted(trust, document.recipient, owner)
+    require_hosted(trust, document.sender, asked.body_id)
+    require_hosted(trust, document.recipient, owner)
     stored = _held(ctx, asked.record_id)
     if stored is None or stored.holding.owner_body != owner:
         raise Refused(f"record {asked.record_id} of {owner} is not held here; nothing applied")
@@ -434,7 +422,7 @@ def handle_consent_answer(ctx: HandlerContext, item: InboxItem) -> Result:
     """On the asking body's node: the provider's answer, as its node vouches for it."""
     document = item.document
     answer = read_consent_answer(document.body)
-    _require_hosted(ctx.trust_state.current, document.sender, answer.owner_body)
+    require_hosted(ctx.trust_state.current, document.sender, answer.owner_body)
     try:
         consent = ctx.uow.records.consent(answer.consent_id)
     except NotFound:

@@ -60,6 +60,7 @@ from .actors import (
     bodies_of,
     is_held,
     remote_officer,
+    require_hosted,
     require_plausible_time,
     signed_by_head,
     with_via,
@@ -92,10 +93,6 @@ def hosting_node(trust_list: TrustList, body_id: str, now: datetime) -> str | No
         {e.node_id for e in trust_list.entries if body_id in e.bodies and e.is_valid_at(now)}
     )
     return nodes[0] if nodes else None
-
-
-def hosts(trust_list: TrustList, node_id: str, body_id: str) -> bool:
-    return body_id in bodies_of(trust_list, node_id)
 
 
 def signer_role(officer: Officer) -> SignerRole:
@@ -275,14 +272,6 @@ class FederatedPeers:
 # -- the receiving side -----------------------------------------------------------------
 
 
-def _require_hosted(trust_list: TrustList, node: str, body_id: str) -> None:
-    if not hosts(trust_list, node, body_id):
-        raise Refused(
-            f"node {node} does not host body {body_id!r} on trust list version "
-            f"{trust_list.version}: it may not act for it (Art. 4); nothing applied"
-        )
-
-
 def _require_signatory(document: Document, officer_id: str) -> None:
     if not signed_by_head(document.officer_signatures, officer_id):
         raise Refused(
@@ -321,8 +310,8 @@ def handle_request(ctx: HandlerContext, item: InboxItem) -> Result:
         return _confirm(ctx, item, body)
     content = parse_request(body.content)  # the Protocol, checked again here (Art. 6)
     require_own_number(body.request_id, content.requesting_body)
-    _require_hosted(trust_list, document.sender, content.requesting_body)
-    _require_hosted(trust_list, document.recipient, content.requested_body)
+    require_hosted(trust_list, document.sender, content.requesting_body)
+    require_hosted(trust_list, document.recipient, content.requested_body)
     if is_held(ctx.uow, body.request_id):
         raise Refused(f"request {body.request_id} is already held here; nothing applied")
     requesting = content.requesting_body
@@ -383,7 +372,7 @@ def _confirm(ctx: HandlerContext, item: InboxItem, body: RequestBody) -> Result:
         raise Refused("a written confirmation must be signed (Art. 6 para 4); nothing applied")
     _require_signatory(item.document, signed_by)
     copy = _copy(ctx, body.request_id)
-    _require_hosted(ctx.trust_state.current, item.document.sender, copy.content.requesting_body)
+    require_hosted(ctx.trust_state.current, item.document.sender, copy.content.requesting_body)
     head = remote_officer(signed_by, item.document.sender, copy.content.requesting_body, HEAD)
     return _apply(
         ctx, item, copy, version=body.version, command=Command(Action.CONFIRM), actor=head,
@@ -395,7 +384,7 @@ def handle_action(ctx: HandlerContext, item: InboxItem) -> Result:
     """Any other action of Art. 7–9, replayed on this node's copy."""
     document = item.document
     body = read_action_body(document.body, document.type)
-    _require_hosted(ctx.trust_state.current, document.sender, body.actor_body)
+    require_hosted(ctx.trust_state.current, document.sender, body.actor_body)
     copy = _copy(ctx, body.request_id)
     actor = remote_officer(body.actor_id, document.sender, body.actor_body, body.actor_roles)
     return _apply(
