@@ -75,10 +75,19 @@ def as_identifier(value: JSONValue, where: str) -> str:
     return value
 
 
+#: The largest integer an IEEE 754 double holds exactly: RFC 8785 (and so every signature
+#: here) cannot canonicalize one above it, so a document carrying one is malformed.
+MAX_EXACT_INT = 2**53 - 1
+
+
 def get_int(obj: JSONObject, key: str, *, minimum: int = 0) -> int:
     value = obj.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise FieldError(f"{key}: expected an integer >= {minimum}")
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not minimum <= value <= MAX_EXACT_INT
+    ):
+        raise FieldError(f"{key}: expected an integer from {minimum} to {MAX_EXACT_INT}")
     return value
 
 
