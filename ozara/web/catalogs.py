@@ -17,7 +17,7 @@ calls the same functions, so the test and the script agree on what "translated" 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from io import BytesIO
 from pathlib import Path
 
@@ -169,6 +169,32 @@ def update(lang: str, template: Catalog) -> bool:
         )
     catalog.update(template, update_creation_date=True)
     return _write_if_changed(path, render_po(catalog))
+
+
+def fill(lang: str, translations: Mapping[str, Mapping[str, str | list[str]]]) -> list[str]:
+    """Put the given translations into the language's ``.po``; the msgids it does not hold.
+
+    ``translations`` maps a msgid (``"singular|plural"`` for plural messages) to its
+    translation per language (a list of forms for plurals). An entry given here replaces
+    the catalog's and loses its fuzzy flag: whoever wrote it has checked it. Run after
+    ``update``, so that the new msgids are in the catalog.
+    """
+    path = po_path(lang)
+    catalog = read(path)
+    missing: list[str] = []
+    for key, per_lang in translations.items():
+        if lang not in per_lang:
+            continue
+        msgid = key.split("|")[0]
+        message = catalog.get(msgid)
+        if message is None:
+            missing.append(key)
+            continue
+        given = per_lang[lang]
+        message.string = tuple(given) if isinstance(given, list) else given
+        message.flags.discard("fuzzy")
+    _write_if_changed(path, render_po(catalog))
+    return missing
 
 
 def compile_catalog(lang: str) -> bool:
