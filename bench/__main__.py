@@ -9,16 +9,21 @@ Each figure is given with a baseline measured in the same run on the same machin
   signing, encryption and durable writes of one delivery), ``bench/transport.py``;
 - inbox: the web application's inbox page on a node holding 100,000 requests against the
   sign-in page of the same server, ``bench/web.py``;
-- audit: verifying the audit hash chain over 1,000,000 entries against raw SHA-256 over the
-  same bytes, ``bench/audit.py``;
+- audit: verifying the audit hash chain over 1,000,000 entries on SQLite and on PostgreSQL
+  (``--skip-postgres``: SQLite alone) against raw SHA-256 over the same bytes,
+  ``bench/audit.py``;
 - person_search: person search over 1,000,000 persons on PostgreSQL against a plain pg_trgm
-  similarity query on the same data, ``bench/person_search.py``.
+  similarity query on the same data, ``bench/person_search.py``;
+- correlation: 10,000 new records correlated against 1,000,000 persons and 5,000,000
+  identifiers on PostgreSQL (records/s, delay until the alert) against storing them and a
+  naive SQL equality join, ``bench/correlation.py`` (``--correlation-persons N`` and the
+  other ``--correlation-*`` options).
 
 Options: ``--requests N`` (default 100,000), ``--overdue-rows N`` (default 1,000,000),
 ``--transport-documents N`` (default 5,000), ``--transport-concurrency 1,8``,
 ``--inbox-requests N`` (default 100,000), ``--persons N`` (default 1,000,000),
 ``--skip-postgres``, ``--only NAME`` (``lifecycle``, ``overdue``, ``transport``, ``inbox``,
-``audit`` or ``person_search``;
+``audit``, ``person_search`` or ``correlation``;
 repeatable): run only those and replace only their sections of the report.
 """
 
@@ -48,6 +53,8 @@ from ozara.store.uow import SqlUnitOfWork
 from tests.pg import private_server
 
 from .audit import run_audit
+from .correlation import add_arguments as correlation_arguments
+from .correlation import run_correlation
 from .person_search import run_person_search
 from .report import pct, write_report
 from .transport import free_port, transport_bench
@@ -325,6 +332,7 @@ BENCHMARKS = {
     "inbox": run_inbox,
     "audit": run_audit,
     "person_search": run_person_search,
+    "correlation": run_correlation,
 }
 
 
@@ -335,6 +343,7 @@ def main() -> int:
     parser.add_argument("--transport-documents", type=int, default=5_000)
     parser.add_argument("--inbox-requests", type=int, default=100_000)
     parser.add_argument("--persons", type=int, default=1_000_000, help="person search: persons")
+    correlation_arguments(parser, persons=1_000_000, records=10_000)
     parser.add_argument(
         "--transport-concurrency", default="1,8", help="worker concurrencies to run, e.g. 1,8"
     )
@@ -348,7 +357,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args()
     chosen = args.only or list(BENCHMARKS)
-    for needs_postgres in ("overdue", "person_search"):
+    for needs_postgres in ("overdue", "person_search", "correlation"):
         if args.skip_postgres and needs_postgres in chosen:
             if args.only:
                 parser.error(

@@ -23,6 +23,7 @@ from typer.exceptions import TyperException
 from ozara import seed
 from ozara.cli import render
 from ozara.cli.audit import audit_app
+from ozara.cli.calendar import calendar_app
 from ozara.cli.common import (
     AsOpt,
     CliError,
@@ -39,12 +40,17 @@ from ozara.cli.common import (
 )
 from ozara.cli.correlate import correlate_app
 from ozara.cli.keys import keys_app
+from ozara.cli.literature import literature_app
+from ozara.cli.notifications import notifications_app
 from ozara.cli.officers import officer_app
 from ozara.cli.operations import operation_app
 from ozara.cli.ops import backup, restore
 from ozara.cli.records import records_app
 from ozara.cli.registry import registry_app, treaty_app
+from ozara.cli.request_cooperation import consultation_app, costs_app, participation_app
+from ozara.cli.research import research_app
 from ozara.cli.serve import serve
+from ozara.cli.training import training_app
 from ozara.core.actions import Action, State
 from ozara.core.lifecycle import Command
 from ozara.core.parties import Officer, Role
@@ -68,12 +74,20 @@ request_app = typer.Typer(
 )
 rules_app = typer.Typer(help="Check documents against the Protocol.", no_args_is_help=True)
 app.add_typer(request_app, name="request")
+request_app.add_typer(participation_app, name="participation")
+request_app.add_typer(consultation_app, name="consultation")
+request_app.add_typer(costs_app, name="costs")
 app.add_typer(rules_app, name="rules")
 app.add_typer(officer_app, name="officer")
 app.add_typer(keys_app, name="keys")
 app.add_typer(records_app, name="records")
 app.add_typer(correlate_app, name="correlate")
+app.add_typer(notifications_app, name="notifications")
 app.add_typer(operation_app, name="operation")
+app.add_typer(research_app, name="research")
+app.add_typer(literature_app, name="literature")
+app.add_typer(training_app, name="training")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(treaty_app, name="treaty")
 app.add_typer(registry_app, name="registry")
 app.add_typer(audit_app, name="audit")

@@ -5,7 +5,8 @@ The node directory holds ``keys.json``, ``trust-list.json`` and ``secretariat.js
 (``ozara/transport/nodefiles.py`` describes them). With ``--tls-cert`` and ``--tls-key`` the
 API is served over HTTPS; adding ``--tls-client-ca`` makes it mutual TLS: a peer without a
 client certificate issued by that CA cannot connect. The worker presents the same certificate
-to the nodes it sends to and verifies them against the same CA.
+to the nodes it sends to and verifies them against the same CA. An optional ``mail.json``
+there turns on e-mail alerts of new correlations (``ozara/notify/smtp.py``).
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ from ozara.cli.common import (
     utc_now,
 )
 from ozara.cli.correlate import correlate_forever
+from ozara.cli.notifications import mail_forever
 from ozara.federation.checkpoints import send_checkpoint
 from ozara.federation.dispatch import process_inbox
 from ozara.federation.requests import FederatedPeers
 from ozara.federation.statistics import send_report
 from ozara.federation.trust_store import TrustHolder
+from ozara.notify.smtp import MailConfigError, SmtpConfig, load_config
 from ozara.ops import install_operations
 from ozara.ops.logs import LOG_FORMATS, configure, logging_config
 from ozara.store import at_rest, db
@@ -148,6 +151,10 @@ def serve(
     """Serve the node-to-node API (POST /v1/documents, GET /v1/health, /openapi.json) and
     the officers' web application (/). With mutual TLS, browsers present a certificate too."""
     node = node_files(node_dir)
+    try:
+        mail = load_config(node_dir)  # DIR/mail.json: alerts of new correlations by e-mail
+    except MailConfigError as exc:
+        fail(f"--node-dir: {exc}", 2)
     if log_format not in LOG_FORMATS:
         fail(f"--log-format: {log_format!r}; one of: {', '.join(LOG_FORMATS)}", 2)
     config_ssl = (tls_cert, tls_key, tls_client_ca)
@@ -175,7 +182,7 @@ def serve(
         app.mount("/", create_web_app(config))
     server = uvicorn.Server(server_config(app, host, port, *config_ssl, log_config=log_config))
     stop = threading.Event()
-    background = _start_background(engine, trust, node, stop, checkpoint_minutes)
+    background = _start_background(engine, trust, node, stop, checkpoint_minutes, mail)
     worker_thread: threading.Thread | None = None
     if deliver:
         tls = None
@@ -201,6 +208,7 @@ def serve(
         f"{scheme}://{host}:{port}/v1/documents"
         + (", mutual TLS" if tls_client_ca else "")
         + (f"; web application at {scheme}://{host}:{port}/" if web else "")
+        + (f"; e-mail alerts via {mail.host}:{mail.port}" if mail else "")
     )
     try:
         server.run()
@@ -214,9 +222,16 @@ def serve(
 
 
 def _start_background(
-    engine: Engine, trust: TrustHolder, node: NodeConfig, stop: threading.Event, minutes: int
+    engine: Engine,
+    trust: TrustHolder,
+    node: NodeConfig,
+    stop: threading.Event,
+    minutes: int,
+    mail: SmtpConfig | None = None,
 ) -> list[threading.Thread]:
-    """The inbox processor, the statistics reporter and the audit checkpoints."""
+    """The inbox processor, the statistics reporter, the correlation worker, the audit
+    checkpoints and, where ``mail.json`` configures it, the mailer of correlation alerts
+    (outside the storing transactions: a slow or dead SMTP server delays only the mail)."""
     jobs: list[tuple[str, Any, dict[str, Any]]] = [
         ("ozara-inbox", process_inbox_forever, {}),
         ("ozara-statistics", report_statistics_forever, {}),
@@ -224,6 +239,8 @@ def _start_background(
     ]
     if minutes:
         jobs.append(("ozara-checkpoints", send_checkpoints_forever, {"every": minutes * 60.0}))
+    if mail is not None:
+        jobs.append(("ozara-mail", mail_forever, {"config": mail}))
     threads = []
     for name, target, kwargs in jobs:
         thread = threading.Thread(

@@ -70,6 +70,13 @@ class Action(enum.StrEnum):
     REFUSE = "refuse"
     WITHDRAW = "withdraw"
     CLOSE = "close"
+    # Cooperation on the request (ozara/core/cooperation.py): the state does not change.
+    PROPOSE_PARTICIPATION = "propose_participation"
+    ANSWER_PARTICIPATION = "answer_participation"
+    RECORD_PARTICIPATION = "record_participation"
+    RECORD_CONSULTATION = "record_consultation"
+    PROPOSE_COSTS = "propose_costs"
+    ANSWER_COSTS = "answer_costs"
 
 
 #: Staff who run a case day to day.
@@ -80,15 +87,17 @@ HEAD = frozenset({Role.SIGNATORY})
 
 @dataclass(frozen=True, slots=True)
 class ActionSpec:
-    side: Side
+    #: None: either body of the request (consultations, costs: Art. 11, 12).
+    side: Side | None
     roles: frozenset[Role]
     sources: frozenset[State]
-    #: None: the state does not change (a notice or an interim report).
+    #: None: the state does not change (a notice, an interim report, cooperation).
     target: State | None
     rule: str
     event: str
     #: The command must carry a text (reasons, conditions, results...).
     needs_text: bool
+    #: For an action of either side (``side`` None), the other side is told.
     notify: Side | None
 
 
@@ -97,11 +106,18 @@ _TAKE_UP = frozenset({State.RECEIVED, State.FORWARDED})
 _ACTIVE = _TAKE_UP | {State.IN_EXECUTION}
 _CONFIRMABLE = WITH_REQUESTED | {State.SENT, State.EXECUTED, State.REFUSED}
 _WITHDRAWABLE = WITH_REQUESTED | {State.DRAFT, State.SIGNED, State.SENT}
+#: Representatives take part while execution is pending or in progress (Art. 8); who took
+#: part is recorded once it is done too.
+_PARTICIPATION = WITH_REQUESTED
+_RECORDABLE = WITH_REQUESTED | {State.EXECUTED}
+#: Consultations and costs: any time both bodies hold the request, until it is finished.
+_BOTH_HOLD = WITH_REQUESTED | {State.SENT, State.EXECUTED, State.REFUSED}
+_ANY = None
 _S = State
 
 # A table reads best as a table: one row per action, so formatting is off here.
 # fmt: off
-_ROWS: list[tuple[Action, Side, frozenset[Role], frozenset[State], State | None, str, bool, Side | None]] = [
+_ROWS: list[tuple[Action, Side | None, frozenset[Role], frozenset[State], State | None, str, bool, Side | None]] = [
     # action                  side  roles  from states                      to state            rule                           text?  notify
     (Action.SIGN,             _REQ, HEAD, frozenset({_S.DRAFT}),            _S.SIGNED,          "art6.signatory",              False, None),
     (Action.SEND,             _REQ, OPS,  frozenset({_S.SIGNED}),           _S.SENT,            "art6.written",                False, _RED),
@@ -123,6 +139,12 @@ _ROWS: list[tuple[Action, Side, frozenset[Role], frozenset[State], State | None,
     (Action.REFUSE,           _RED, HEAD, WITH_REQUESTED,                   _S.REFUSED,         "art9.reasons",                True,  _REQ),
     (Action.WITHDRAW,         _REQ, HEAD, _WITHDRAWABLE,                    _S.WITHDRAWN,       "lifecycle.withdrawal",        False, _RED),
     (Action.CLOSE,            _REQ, OPS,  frozenset({_S.EXECUTED, _S.REFUSED}), _S.CLOSED,      "art7.results",                False, None),
+    (Action.PROPOSE_PARTICIPATION, _REQ, OPS, _PARTICIPATION,               None,               "art8.participation",          False, _RED),
+    (Action.ANSWER_PARTICIPATION, _RED, HEAD, _PARTICIPATION,               None,               "art8.answer",                 False, _REQ),
+    (Action.RECORD_PARTICIPATION, _RED, OPS, _RECORDABLE,                   None,               "art8.not_agreed",             False, _REQ),
+    (Action.RECORD_CONSULTATION, _ANY, OPS, _BOTH_HOLD,                     None,               "art11.consultation",          True,  None),
+    (Action.PROPOSE_COSTS,    _ANY, OPS,  _BOTH_HOLD,                       None,               "art12.costs",                 False, None),
+    (Action.ANSWER_COSTS,     _ANY, HEAD, _BOTH_HOLD,                       None,               "art12.answer",                False, None),
 ]
 # fmt: on
 
@@ -148,6 +170,12 @@ _PAST: dict[Action, str] = {
     Action.REFUSE: "refused",
     Action.WITHDRAW: "withdrawn",
     Action.CLOSE: "closed",
+    Action.PROPOSE_PARTICIPATION: "participation_proposed",
+    Action.ANSWER_PARTICIPATION: "participation_answered",
+    Action.RECORD_PARTICIPATION: "participation_recorded",
+    Action.RECORD_CONSULTATION: "consultation_recorded",
+    Action.PROPOSE_COSTS: "costs_proposed",
+    Action.ANSWER_COSTS: "costs_answered",
 }
 
 ACTIONS: dict[Action, ActionSpec] = {

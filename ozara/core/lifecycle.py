@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from ozara.core import cooperation as coop
 from ozara.core import deadlines as dl
 from ozara.core.actions import ACTIONS, HEAD, OPS, Action, ActionSpec, State
 from ozara.core.deadlines import Deadline, DeadlineKind
@@ -80,7 +81,13 @@ class Request:
     postponed_at: datetime | None = None
     partially_refused: bool = False
     outcome: str | None = None
+    #: Representatives, consultations and costs (Art. 8, 11, 12; ``core.cooperation``).
+    cooperation: coop.Cooperation = field(default_factory=coop.Cooperation)
     version: int = 0
+
+    @property
+    def requesting_body(self) -> str:
+        return self.content.requesting_body
 
     def deadline(self, kind: DeadlineKind) -> Deadline | None:
         return next((d for d in self.deadlines if d.kind is kind), None)
@@ -152,7 +159,7 @@ def check(
         return Decision(False, (spec.rule,), tuple(problems))
     problems = _check_actor(request, command.action, spec, actor)
     if not problems:
-        problems = _check_rules(request, command, spec, context, dl.require_utc(now))
+        problems = _check_rules(request, command, spec, context, dl.require_utc(now), actor=actor)
     return Decision(not problems, (spec.rule,), tuple(problems))
 
 
@@ -162,6 +169,8 @@ def allowed_actions(
     """Actions the actor may take now, not counting a missing text (for menus)."""
     out = []
     for action, spec in ACTIONS.items():
+        if action in coop.COOPERATION_ACTIONS:
+            continue  # each needs its own form (``cooperation.offered``), not a text
         probe = Command(action, text="-" if spec.needs_text else "")
         if action is Action.FORWARD:
             if not _forward_targets(request, context, now):
@@ -202,6 +211,8 @@ def _check_state(request: Request, action: Action, spec: ActionSpec) -> list[Vio
         return [violation("state", "art6.written", "sign the request first")]
     if action is Action.SEND_URGENT and request.state is State.SIGNED:
         return [violation("state", "art6.urgent", "a signed request is sent with 'send'")]
+    if action in coop.COOPERATION_ACTIONS:
+        return [violation("state", spec.rule, f"not while the request is {request.state.value!r}")]
     return [
         violation(
             "state",
@@ -215,7 +226,17 @@ def _check_state(request: Request, action: Action, spec: ActionSpec) -> list[Vio
 def _check_actor(
     request: Request, action: Action, spec: ActionSpec, actor: Officer
 ) -> list[Violation]:
-    if request.side_of(actor) is not spec.side:
+    if spec.side is None:
+        if request.side_of(actor) is None:
+            return [
+                violation(
+                    "actor",
+                    "lifecycle.role",
+                    f"{action.value!r} is for staff of {request.content.requesting_body!r} "
+                    f"or {request.requested_body!r}",
+                )
+            ]
+    elif request.side_of(actor) is not spec.side:
         body = (
             request.content.requesting_body
             if spec.side is Side.REQUESTING
@@ -227,6 +248,8 @@ def _check_actor(
     if not (actor.roles & spec.roles):
         if spec.roles == HEAD:
             rule = "art6.signatory" if action in (Action.SIGN, Action.CONFIRM) else "lifecycle.role"
+            if action in coop.COOPERATION_ACTIONS:
+                rule = spec.rule
             return [
                 violation(
                     "actor",
@@ -245,7 +268,13 @@ def _check_actor(
 
 
 def _check_rules(
-    request: Request, command: Command, spec: ActionSpec, context: Context, now: datetime
+    request: Request,
+    command: Command,
+    spec: ActionSpec,
+    context: Context,
+    now: datetime,
+    *,
+    actor: Officer,
 ) -> list[Violation]:
     problems: list[Violation] = []
     action = command.action
@@ -261,6 +290,12 @@ def _check_rules(
         problems.extend(check_parties(request.content, context.registry, context.treaty, now))
     if action is Action.FORWARD:
         problems.extend(_check_forward(request, command, context, now))
+    if action in coop.COOPERATION_ACTIONS and not problems:
+        found = coop.check(
+            request, action, details=command.details, text=command.text, actor=actor,
+            registry=context.registry, now=now,
+        )  # fmt: skip
+        problems.extend(found)
     return problems
 
 
@@ -318,9 +353,16 @@ def transition(
             **details,
             **({"text": command.text} if command.text else {}),
         },
-        notify=spec.notify,
+        notify=spec.notify if spec.side is not None else _other(request.side_of(actor)),
     )
     return Transition(new, (event,))
+
+
+def _other(side: Side | None) -> Side | None:
+    """The side told of an action either side may take (Art. 11, 12)."""
+    if side is None:
+        return None
+    return Side.REQUESTED if side is Side.REQUESTING else Side.REQUESTING
 
 
 def _apply(
@@ -420,6 +462,12 @@ def _apply(
         )
     if a is Action.WITHDRAW:
         return replace(r, outcome="withdrawn"), {}
+    if a in coop.COOPERATION_ACTIONS:
+        co, details = coop.apply(
+            r, a, details=command.details, text=command.text, actor=actor,
+            registry=context.registry, now=now,
+        )  # fmt: skip
+        return replace(r, cooperation=co), details
     return r, {}
 
 

@@ -64,20 +64,32 @@ def parse_plan(data: object) -> Plan:
     return Plan(name, goals, start, end, tuple(sorted(categories)), tuple(invited))
 
 
-def _text(data: Mapping[str, Any], key: str, limit: int, problems: list[Violation]) -> str:
+def _text(
+    data: Mapping[str, Any],
+    key: str,
+    limit: int,
+    problems: list[Violation],
+    rule: str = "art5.operation_required",
+) -> str:
+    """A required text; ``rule`` names what requires it (research projects share this)."""
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
-        problems.append(violation(key, "art5.operation_required"))
+        problems.append(violation(key, rule))
         return ""
     if len(value) > limit:
         problems.append(violation(key, "input.type", f"at most {limit} characters"))
     return value.strip()
 
 
-def _date(data: Mapping[str, Any], key: str, problems: list[Violation]) -> date | None:
+def _date(
+    data: Mapping[str, Any],
+    key: str,
+    problems: list[Violation],
+    rule: str = "art5.operation_required",
+) -> date | None:
     value = data.get(key)
     if value is None or value == "":
-        problems.append(violation(key, "art5.operation_required"))
+        problems.append(violation(key, rule))
         return None
     try:
         if not isinstance(value, str):
@@ -88,10 +100,16 @@ def _date(data: Mapping[str, Any], key: str, problems: list[Violation]) -> date 
         return None
 
 
-def _list(data: Mapping[str, Any], key: str, limit: int, problems: list[Violation]) -> list[Any]:
+def _list(
+    data: Mapping[str, Any],
+    key: str,
+    limit: int,
+    problems: list[Violation],
+    rule: str = "art5.operation_required",
+) -> list[Any]:
     value = data.get(key)
     if not isinstance(value, list) or not value:
-        problems.append(violation(key, "art5.operation_required", "at least one"))
+        problems.append(violation(key, rule, "at least one"))
         return []
     if len(value) > limit:
         problems.append(violation(key, "input.type", f"at most {limit} entries"))

@@ -252,22 +252,33 @@ def check_proposal(
     rules = ("art5.operation_lead", "art4.designated", "art16.in_force")
     if actor.body_id != lead_body or not actor.roles & OPS:
         return _deny(rules, "lead_body", "art5.operation_lead", "the lead body's staff propose")
+    problems = check_invited(lead_body, plan.invited, ctx, now, "art5.operation_parties")
+    return Decision(not problems, rules, tuple(problems))
+
+
+def check_invited(
+    lead_body: str, invited: tuple[str, ...], ctx: Context, now: datetime, parties_rule: str
+) -> list[Violation]:
+    """The lead and every invited body are designated (Art. 4), each invited body is of
+    another Party than the lead (``parties_rule``: Art. 5 para 3 or para 6), and the
+    Protocol binds the lead's Party and each invited Party today (Art. 16). Shared by
+    coordinated operations and joint research projects."""
     problems: list[Violation] = []
     lead = ctx.registry.get(lead_body)
     if lead is None or not lead.is_designated(now):
         problems.append(violation("lead_body", "art4.designated", f"{lead_body} is not designated"))
-    for i, body_id in enumerate(plan.invited):
+    for i, body_id in enumerate(invited):
         body = ctx.registry.get(body_id)
         where = f"invited[{i}]"
         if body is None or not body.is_designated(now):
             problems.append(violation(where, "art4.designated", f"{body_id} is not designated"))
         elif body_id == lead_body or (lead is not None and body.party is lead.party):
             detail = f"{body_id} is a body of the lead's own Party"
-            problems.append(violation(where, "art5.operation_parties", detail))
+            problems.append(violation(where, parties_rule, detail))
         elif lead is not None:
             pair = ctx.treaty.check_pair(lead.party, body.party, now.date())
             problems += [replace(v, field=where) for v in pair.violations]
-    return Decision(not problems, rules, tuple(problems))
+    return problems
 
 
 def propose(  # noqa: PLR0917 -- the operation's id, its plan, its lead, who, the world, when
@@ -465,5 +476,5 @@ def allowed_actions(
 __all__ = [
     "ACTIONS", "Answer", "Change", "Link", "LinkKind", "Operation", "OperationAction",
     "OperationCommand", "OperationState", "Participant", "Plan", "Report", "Summary", "Task",
-    "allowed_actions", "check", "check_proposal", "propose", "transition",
+    "allowed_actions", "check", "check_invited", "check_proposal", "propose", "transition",
 ]  # fmt: skip

@@ -342,6 +342,71 @@ RULES: dict[str, Rule] = _rules(
         "мүмкін",
     ),
     Rule(
+        "art8.participation",
+        "Art. 8",
+        "where needed and agreed with the requested Party, representatives of the requesting "
+        "body may take part in executing the request, while its execution is pending or under way",
+        "при необходимости и по согласованию с запрашиваемой Стороной представители "
+        "запрашивающего органа могут присутствовать при исполнении запроса, пока оно не завершено",
+        "қажет болған жағдайда және сұрау салынатын Тараппен келісім бойынша сұрау салушы "
+        "органның өкілдері сұрау салу орындалып біткенге дейін оны орындауға қатыса алады",
+    ),
+    Rule(
+        "art8.representatives",
+        "Art. 8",
+        "a participation request names each representative of the requesting body with their "
+        "post, the days and the actions they would take part in",
+        "в запросе об участии указываются каждый представитель запрашивающего органа и его "
+        "должность, даты и действия, в которых он будет участвовать",
+        "қатысу туралы сұрау салуда сұрау салушы органның әрбір өкілі, оның лауазымы, қатысатын "
+        "күндері мен әрекеттері көрсетіледі",
+    ),
+    Rule(
+        "art8.answer",
+        "Art. 8",
+        "the requested body's head or deputy agrees to the participation or refuses it, with "
+        "reasons for a refusal",
+        "руководитель запрашиваемого органа или его заместитель соглашается на участие или "
+        "отказывает в нём с указанием причин",
+        "сұрау салынатын органның басшысы немесе оның орынбасары қатысуға келісім береді немесе "
+        "себептерін көрсете отырып бас тартады",
+    ),
+    Rule(
+        "art8.not_agreed",
+        "Art. 8",
+        "only a representative agreed by the requested body can be recorded as having taken part",
+        "участвовавшим может быть записан только представитель, согласованный запрашиваемым "
+        "органом",
+        "қатысқан ретінде тек сұрау салынатын орган келіскен өкіл ғана жазылуы мүмкін",
+    ),
+    Rule(
+        "art11.consultation",
+        "Art. 11",
+        "disputes are settled by consultations and negotiations; the record names the "
+        "participants, the date, the subject and the outcome",
+        "споры разрешаются путём консультаций и переговоров; в записи указываются участники, "
+        "дата, предмет и итог",
+        "даулар консультациялар мен келіссөздер арқылы шешіледі; жазбада қатысушылар, күні, "
+        "мәні және нәтижесі көрсетіледі",
+    ),
+    Rule(
+        "art12.costs",
+        "Art. 12",
+        "each Party bears its own costs unless agreed otherwise in each case",
+        "каждая Сторона самостоятельно несёт свои расходы, если в каждом конкретном случае не "
+        "согласован иной порядок",
+        "әр нақты жағдайда өзгеше келісілмесе, әр Тарап өз шығыстарын өзі көтереді",
+    ),
+    Rule(
+        "art12.answer",
+        "Art. 12",
+        "a cost proposal is accepted or rejected once, by the other body's head or deputy",
+        "предложение о расходах принимает или отклоняет один раз руководитель другого органа или "
+        "его заместитель",
+        "шығыстар туралы ұсынысты басқа органның басшысы немесе оның орынбасары бір рет қабылдайды "
+        "немесе қабылдамайды",
+    ),
+    Rule(
         "art16.in_force",
         "Art. 16",
         "the Protocol must be in force for both Parties on the date of the action",
@@ -454,6 +519,197 @@ RULES: dict[str, Rule] = _rules(
         "a request or record linked to an operation is one the linking body takes part in",
         "к операции привязывается только запрос или запись, в которых участвует этот орган",
         "операцияға тек осы орган қатысатын сұрау салу немесе жазба байланыстырылады",
+    ),
+    # -- training events (Art. 5 para 4): ozara/core/training.py --
+    Rule(
+        "art5.training_kind",
+        "Art. 5 para 4",
+        "a training event is an internship, a conference, a seminar, a course or a training",
+        "учебное мероприятие — это стажировка, конференция, семинар, курсы или тренинг",
+        "оқу іс-шарасы — тағылымдама, конференция, семинар, курстар немесе тренинг",
+    ),
+    Rule(
+        "art5.training_required",
+        "Art. 5 para 4",
+        "a training event or a nomination must state this field",
+        "учебное мероприятие или кандидатура должны содержать это поле",
+        "оқу іс-шарасы немесе кандидатура осы өрісті қамтуға тиіс",
+    ),
+    Rule(
+        "art5.training_dates",
+        "Art. 5 para 4",
+        "an event ends on or after its first day, nominations close before it begins, and it "
+        "is held only once it has begun",
+        "мероприятие оканчивается не ранее своего начала, выдвижение кандидатур завершается до "
+        "его начала, а проведённым оно отмечается только после начала",
+        "іс-шара басталған күннен ерте аяқталмайды, кандидатураларды ұсыну ол басталғанға "
+        "дейін аяқталады, ал ол басталғаннан кейін ғана өткізілді деп белгіленеді",
+    ),
+    Rule(
+        "art5.training_parties",
+        "Art. 5 para 4",
+        "a training event offers places to competent bodies of at least one other Party",
+        "учебное мероприятие предоставляет места компетентным органам хотя бы одной другой Стороны",
+        "оқу іс-шарасы кемінде бір басқа Тараптың құзыретті органдарына орын береді",
+    ),
+    Rule(
+        "art5.training_host",
+        "Art. 5 para 4",
+        "only the host body announces an event, decides on nominations, closes, holds or "
+        "cancels it",
+        "только принимающий орган объявляет мероприятие, решает по кандидатурам, закрывает "
+        "выдвижение, проводит или отменяет мероприятие",
+        "тек қабылдаушы орган іс-шараны жариялайды, кандидатуралар бойынша шешім қабылдайды, "
+        "ұсынуды жабады, іс-шараны өткізеді немесе тоқтатады",
+    ),
+    Rule(
+        "art5.training_invited",
+        "Art. 5 para 4",
+        "only competent bodies of a Party invited to the event nominate participants",
+        "кандидатуры выдвигают только компетентные органы Сторон, приглашённых на мероприятие",
+        "кандидатураларды тек іс-шараға шақырылған Тараптардың құзыретті органдары ұсынады",
+    ),
+    Rule(
+        "art5.training_own_party",
+        "Art. 5 para 4",
+        "bodies of the host's own Party nominate only into places the host gave its own Party",
+        "органы Стороны принимающего органа выдвигают кандидатуры только на места, выделенные "
+        "им самим принимающим органом",
+        "қабылдаушы органның өз Тарабының органдары тек қабылдаушы орган өз Тарабына бөлген "
+        "орындарға ғана кандидатура ұсынады",
+    ),
+    Rule(
+        "art5.training_quota",
+        "Art. 5 para 4",
+        "a Party's pending and confirmed nominations do not exceed the places offered to it",
+        "рассматриваемые и подтверждённые кандидатуры Стороны не превышают выделенных ей мест",
+        "Тараптың қаралып жатқан және расталған кандидатуралары оған бөлінген орындардан аспайды",
+    ),
+    Rule(
+        "art5.training_deadline",
+        "Art. 5 para 4",
+        "nominations are made on or before the nomination deadline",
+        "кандидатуры выдвигаются не позднее установленного срока",
+        "кандидатуралар белгіленген мерзімнен кешіктірілмей ұсынылады",
+    ),
+    Rule(
+        "art5.training_state",
+        "Art. 5 para 4",
+        "this action is not allowed in the event's current state (a held or cancelled event "
+        "does not change; nominations end when the event is closed for them)",
+        "это действие недопустимо в текущем состоянии мероприятия (проведённое или отменённое "
+        "мероприятие не изменяется; после закрытия выдвижения кандидатуры не принимаются)",
+        "іс-шараның ағымдағы күйінде бұл әрекетке жол берілмейді (өткізілген немесе тоқтатылған "
+        "іс-шара өзгермейді; ұсыну жабылғаннан кейін кандидатуралар қабылданбайды)",
+    ),
+    Rule(
+        "art5.training_nomination",
+        "Art. 5 para 4",
+        "a pending nomination is confirmed or declined by the host, or withdrawn by the body "
+        "that made it",
+        "рассматриваемая кандидатура подтверждается или отклоняется принимающим органом либо "
+        "отзывается выдвинувшим её органом",
+        "қаралып жатқан кандидатураны қабылдаушы орган растайды немесе қабылдамайды, не оны "
+        "ұсынған орган кері қайтарып алады",
+    ),
+    # -- joint research and exchanged literature (Art. 5 para 6): core/research.py, literature.py
+    Rule(
+        "art5.research_required",
+        "Art. 5 para 6",
+        "a joint research project must state this field",
+        "совместный исследовательский проект должен содержать это поле",
+        "бірлескен зерттеу жобасы осы өрісті қамтуға тиіс",
+    ),
+    Rule(
+        "art5.research_period",
+        "Art. 5 para 6",
+        "a research project's period ends on or after its first day",
+        "период исследовательского проекта оканчивается не ранее его начала",
+        "зерттеу жобасының кезеңі басталған күннен ерте аяқталмайды",
+    ),
+    Rule(
+        "art5.research_parties",
+        "Art. 5 para 6",
+        "joint research joins the lead body with competent bodies of other Parties",
+        "совместное исследование объединяет ведущий орган с компетентными органами других Сторон",
+        "бірлескен зерттеу жетекші органды басқа Тараптардың құзыретті органдарымен біріктіреді",
+    ),
+    Rule(
+        "art5.research_lead",
+        "Art. 5 para 6",
+        "only the lead body proposes a research project, completes or cancels it",
+        "только ведущий орган предлагает исследовательский проект, завершает или отменяет его",
+        "зерттеу жобасын тек жетекші орган ұсынады, аяқтайды немесе тоқтатады",
+    ),
+    Rule(
+        "art5.research_invited",
+        "Art. 5 para 6",
+        "only a body invited to the research project answers the invitation, once",
+        "на приглашение к исследовательскому проекту отвечает только приглашённый орган, и "
+        "только один раз",
+        "зерттеу жобасына шақыруға тек шақырылған орган ғана бір рет жауап береді",
+    ),
+    Rule(
+        "art5.research_participant",
+        "Art. 5 para 6",
+        "researchers and results are for the lead body and the bodies that joined the project",
+        "исследователи и результаты — только для ведущего органа и органов, вступивших в проект",
+        "зерттеушілер мен нәтижелер тек жетекші органға және жобаға қосылған органдарға арналған",
+    ),
+    Rule(
+        "art5.research_state",
+        "Art. 5 para 6",
+        "this action is not allowed in the project's current state (a completed or cancelled "
+        "project does not change)",
+        "это действие недопустимо в текущем состоянии проекта (завершённый или отменённый "
+        "проект не изменяется)",
+        "жобаның ағымдағы күйінде бұл әрекетке жол берілмейді (аяқталған немесе тоқтатылған "
+        "жоба өзгермейді)",
+    ),
+    Rule(
+        "art5.research_role",
+        "Art. 5 para 6",
+        "the head of the body or a deputy joins or declines a project, and signs its final "
+        "results or its cancellation",
+        "руководитель органа или его заместитель вступает в проект или отказывается от "
+        "участия, подписывает итоговые результаты или отмену проекта",
+        "органның басшысы немесе оның орынбасары жобаға қосылады немесе қатысудан бас "
+        "тартады, қорытынды нәтижелерге немесе жобаның тоқтатылуына қол қояды",
+    ),
+    Rule(
+        "art5.research_document",
+        "Art. 5 para 6",
+        "a result attaches only a document of the library that the posting body may read",
+        "к результату прилагается только документ библиотеки, доступный публикующему органу",
+        "нәтижеге тек жариялаушы органға қолжетімді кітапхана құжаты қосылады",
+    ),
+    Rule(
+        "art5.literature_required",
+        "Art. 5 para 6",
+        "a document of the library must state this field",
+        "документ библиотеки должен содержать это поле",
+        "кітапхана құжаты осы өрісті қамтуға тиіс",
+    ),
+    Rule(
+        "art5.literature_owner",
+        "Art. 5 para 6",
+        "only the body that added a document to the library shares or withdraws it",
+        "делиться документом библиотеки или отзывать его может только добавивший его орган",
+        "кітапхана құжатын тек оны қосқан орган ғана бөліседі немесе кері қайтарады",
+    ),
+    Rule(
+        "art5.literature_not_shared",
+        "Art. 5 para 6",
+        "the document was not shared with this Party",
+        "документ не передавался этой Стороне",
+        "құжат бұл Тарапқа берілмеген",
+    ),
+    Rule(
+        "art5.literature_withdrawn",
+        "Art. 5 para 6",
+        "the document was withdrawn by the body that shared it",
+        "документ отозван предоставившим его органом",
+        "құжатты оны берген орган кері қайтарып алды",
     ),
     Rule(
         "input.unknown_field",

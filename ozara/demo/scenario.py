@@ -1,4 +1,6 @@
-"""The demo scenario: requests between the six Parties through every branch of Art. 6–9.
+"""The demo scenario: requests between the six Parties through every branch of Art. 6–9,
+then information exchange (Art. 5 para 1, 10), a seminar (Art. 5 para 4) and a coordinated
+operation (Art. 5 para 3).
 
 It runs on the seven-node federation of ``federation.py`` (a simulated clock: deadlines
 are days long), each action taken on the node of the officer's body through the same
@@ -16,7 +18,7 @@ from ozara.cli import render
 from ozara.core.lifecycle import Action, Command
 from ozara.core.parties import CompetentBody, Party
 from ozara.core.rules import ProtocolError
-from ozara.demo import information
+from ozara.demo import information, operations, training
 from ozara.demo.federation import Federation, Node
 from ozara.federation import broadcast_designation
 from ozara.federation.statistics import organization_figures, send_report
@@ -100,8 +102,11 @@ class Demo:
         self.line(who, last.name, ", ".join(last.articles), kw.get("text"))
         self.show_hops()
 
-    def show_hops(self) -> None:
-        for hop in self.fed.pump():
+    def show_hops(self, first: str | None = None) -> None:
+        """Deliver and show what moved; documents of type ``first`` are shown first (an
+        action that reached the lead's node before the update it caused went out)."""
+        hops = self.fed.pump()
+        for hop in sorted(hops, key=lambda h: h.type != first) if first else hops:
             self.say(
                 f"{'':<39}⇢ {hop.type} {hop.sender} → {hop.recipient}: {hop.delivery}"
                 f"{', receipt verified' if hop.delivery == 'delivered' else ''}; {hop.processing}"
@@ -347,9 +352,19 @@ def run(fed: Federation) -> Demo:
     d.now = START + timedelta(days=25)
     d.records = information.play(d)
 
-    # The end of the story: a month after it began. Each Party node reports its figures
-    # (aggregates only) to the Secretariat's node, whose pages draw the whole picture.
-    d.now = START + timedelta(days=31)
+    # 10. Training (Art. 5 para 4): a seminar announced, nominations, held a month later.
+    d.now = START + timedelta(days=26)
+    training.play(d)
+
+    # 11. A coordinated operation (Art. 5 para 3) of three Parties against the phishing
+    #     network of the first stories, linking their requests; closed with a signed summary.
+    d.now = START + timedelta(days=28)
+    operations.play(d)
+
+    # The end of the story: two months after it began, the seminar held and the operation
+    # closed. Each Party node reports its figures (aggregates only) to the Secretariat's
+    # node, whose pages draw the whole picture.
+    d.now = START + timedelta(days=60)
     for node in d.fed.nodes.values():
         if node.party is not None:
             with SqlUnitOfWork(node.engine) as uow:

@@ -48,7 +48,12 @@ class DocumentType(enum.StrEnum):
     REFUSAL = "refusal"
     WITHDRAWAL = "withdrawal"
     STATUS_NOTICE = "status_notice"  # execution started, request closed
-    PARTICIPATION_REQUEST = "participation_request"
+    PARTICIPATION_REQUEST = "participation_request"  # representatives to take part (Art. 8)
+    PARTICIPATION_ANSWER = "participation_answer"
+    PARTICIPATION_RECORD = "participation_record"  # who took part
+    CONSULTATION_RECORD = "consultation_record"  # Art. 11
+    COST_PROPOSAL = "cost_proposal"  # Art. 12
+    COST_ANSWER = "cost_answer"
     INFORMATION_SHARE = "information_share"  # a record of Art. 5 para 1, or its new version
     INFORMATION_REVOCATION = "information_revocation"  # the provider withdraws a record
     CONSENT_REQUEST = "consent_request"
@@ -61,6 +66,13 @@ class DocumentType(enum.StrEnum):
     OPERATION_PROPOSAL = "operation_proposal"  # a coordinated operation (Art. 5 para 3)
     OPERATION_ACTION = "operation_action"  # a participant's action, to the lead's node
     OPERATION_UPDATE = "operation_update"  # an action as the lead's node applied it, to all
+    RESEARCH_PROJECT = "research_project"  # a joint research project as its lead's node holds it
+    RESEARCH_ACTION = "research_action"  # a participant's action, to the lead's node
+    LITERATURE_SHARE = "literature_share"  # a document of the library, with its file
+    LITERATURE_WITHDRAWAL = "literature_withdrawal"  # its owner withdraws it
+    TRAINING_ANNOUNCEMENT = "training_announcement"  # a training event (Art. 5 para 4)
+    TRAINING_ACTION = "training_action"  # a nomination or its withdrawal, to the host's node
+    TRAINING_UPDATE = "training_update"  # an action as the host's node applied it, to all
 
 
 class SignerRole(enum.StrEnum):

@@ -28,11 +28,14 @@ from .actors import via
 from .checkpoints import handle_checkpoint
 from .context import Handler, HandlerContext, InboxItem, Refused, Result
 from .handover import handle_handover
+from .literature import LITERATURE_HANDLERS
 from .operations import OPERATION_HANDLERS
 from .payloads import read_designation, read_notification, read_trust_list
 from .records import RECORD_HANDLERS
 from .requests import REQUEST_HANDLERS
+from .research import RESEARCH_HANDLERS
 from .statistics import handle_report
+from .training import TRAINING_HANDLERS
 from .trust_store import save_trust_list
 
 
@@ -128,4 +131,7 @@ DEFAULT_HANDLERS: Mapping[DocumentType, Handler] = {
     **REQUEST_HANDLERS,
     **RECORD_HANDLERS,
     **OPERATION_HANDLERS,
+    **RESEARCH_HANDLERS,
+    **LITERATURE_HANDLERS,
+    **TRAINING_HANDLERS,
 }

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ozara.core.actions import ACTIONS, OPS, Action
+from ozara.core.cooperation import PAYLOAD_KEYS
 from ozara.core.events import RequestEvent
 from ozara.core.lifecycle import Command, Request, creation_event, new_request, transition
 from ozara.core.parties import Officer, Role
@@ -102,7 +103,7 @@ def _envelope(uow: SqlUnitOfWork, event: RequestEvent) -> dict[str, Any] | None:
 def _step(event: RequestEvent, version: int) -> JSONObject:
     text = event.details.get("text")
     target = event.details.get("to_body")
-    return {
+    step: JSONObject = {
         "event": event.name,
         "version": version,
         "at": f.format_time(event.at),
@@ -111,6 +112,12 @@ def _step(event: RequestEvent, version: int) -> JSONObject:
         "text": text if isinstance(text, str) else "",
         "target_body": target if isinstance(target, str) else None,
     }
+    action = EVENT_ACTIONS.get(event.name)
+    if action is not None and action in PAYLOAD_KEYS:
+        # A cooperation step (Art. 8, 11, 12) is replayed with its payload, as it was sent.
+        keys = PAYLOAD_KEYS[action]
+        step["details"] = {k: v for k, v in event.details.items() if k in keys}
+    return step
 
 
 # -- the new holder's node ------------------------------------------------------------------
@@ -264,7 +271,7 @@ def _replay(
             raise Refused(f"{step['event']}: not an event of the request lifecycle")
         command = Command(
             action, text=step["text"], partial=step["event"] == "request:partially_refused",
-            target_body=step["target_body"],
+            target_body=step["target_body"], details=step["details"],
         )  # fmt: skip
         actor = remote(step["actor_id"], step["body_id"], ACTIONS[action].roles, document.sender)
         require_plausible_time(step["at"], now=ctx.now, not_before=last, what=step["event"])
@@ -292,9 +299,8 @@ def _signatures(signed: JSONObject, raw: Sequence[JSONValue]) -> list[OfficerSig
 def _read_step(value: JSONValue) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise f.FieldError("history: objects expected")
-    f.check_keys(
-        value, ("event", "version", "at", "actor_id", "body_id", "text", "target_body"), "step"
-    )
+    keys = ("event", "version", "at", "actor_id", "body_id", "text", "target_body")
+    f.check_keys(value, (*keys, "details") if "details" in value else keys, "step")
     text = value["text"]
     if not isinstance(text, str):
         raise f.FieldError("history.text: a string")
@@ -307,4 +313,5 @@ def _read_step(value: JSONValue) -> dict[str, Any]:
         "body_id": f.get_identifier(value, "body_id"),
         "text": text,
         "target_body": None if target is None else f.get_identifier(value, "target_body"),
+        "details": dict(f.get_object(value, "details")) if "details" in value else {},
     }

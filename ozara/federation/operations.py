@@ -22,7 +22,6 @@ in the lead's order: one ahead of the copy waits
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,7 +38,6 @@ from ozara.core.operations import (
 from ozara.core.parties import Officer
 from ozara.crypto import KeyPair
 from ozara.documents import (
-    Document,
     DocumentType,
     JSONObject,
     NodeKeys,
@@ -52,7 +50,6 @@ from ozara.services.operations import audit_change, command_details, context
 from ozara.store.operations import OperationRepository, StoredOperation
 from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
-from ozara.transport import enqueue
 
 from .actors import (
     bodies_of,
@@ -64,8 +61,9 @@ from .actors import (
     via,
 )
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
+from .fanout import body_nodes, send_to_nodes
 from .operation_documents import action_body, proposal_body, read_action, read_proposal
-from .requests import SignatoryKeyMissing, Unroutable, hosting_node, signer_role
+from .requests import SignatoryKeyMissing, signer_role
 
 _T = DocumentType
 
@@ -162,22 +160,8 @@ class FederatedOperationPeers:
     def _nodes(
         self, trust: TrustList, bodies: Iterable[str], now: datetime, *, strict: bool
     ) -> set[str]:
-        """The nodes hosting these bodies, this node left out. ``strict``: a body no node
-        hosts refuses the change (``Unroutable``, rolled back); else it is skipped."""
-        out: set[str] = set()
-        here = bodies_of(trust, self.keys.node_id)
-        for body in bodies:
-            if body in here:
-                continue
-            node = hosting_node(trust, body, now)
-            if node is None and strict:
-                raise Unroutable(
-                    f"no node on trust list version {trust.version} hosts body {body!r} "
-                    "with a key valid now; nothing was changed"
-                )
-            if node is not None:
-                out.add(node)
-        return out
+        """The nodes hosting these bodies, this node left out (``fanout.body_nodes``)."""
+        return body_nodes(trust, bodies, self.keys.node_id, now, strict=strict)
 
     def _send(  # noqa: PLR0917 -- one document, many nodes
         self,
@@ -191,19 +175,8 @@ class FederatedOperationPeers:
         now: datetime,
         signatures: tuple[OfficerSignature, ...] = (),
     ) -> None:
-        for node in sorted(nodes):
-            document = Document(
-                id=uuid.uuid4(), type=doc_type, sender=self.keys.node_id, recipient=node,
-                created_at=now, body=body, trust_list_version=trust.current.version,
-                officer_signatures=signatures,
-            )  # fmt: skip
-            enqueue(uow.connection, document, keys=self.keys, trust=trust, now=now)
-            uow.audit.record(
-                now, actor_id=actor.id, body_id=actor.body_id,
-                action=f"document:queued:{doc_type.value}", object_type="operation",
-                object_id=operation_id,
-                details={"document_id": str(document.id), "recipient": node},
-            )  # fmt: skip
+        send_to_nodes(uow, self.keys, trust, doc_type, body, nodes,
+                      ("operation", operation_id), actor, now, signatures)  # fmt: skip
 
 
 # -- the receiving side -----------------------------------------------------------------

@@ -41,6 +41,7 @@ from ozara.transport import enqueue
 
 from .actors import bodies_of, remote_officer, require_hosted, via
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
+from .fanout import party_nodes
 from .record_documents import (
     ShareBody,
     consent_answer_body,
@@ -173,22 +174,8 @@ class FederatedRecordPeers:
     def _party_nodes(
         self, uow: SqlUnitOfWork, trust: TrustList, parties: Iterable[Party], now: datetime
     ) -> set[str]:
-        """Every node hosting a designated body of each Party (Art. 4); a Party none
-        serves cannot be reached, and the share is refused (rolled back) rather than lost."""
-        registry = uow.registry.registry()
-        here = bodies_of(trust, self.keys.node_id)
-        out: set[str] = set()
-        for party in sorted(parties):
-            bodies = [b.id for b in registry.designated(now, party)]
-            nodes = {n for b in bodies if (n := hosting_node(trust, b, now)) is not None}
-            if not nodes and not here.intersection(bodies):
-                raise Unroutable(
-                    f"no node on trust list version {trust.version} hosts a designated body "
-                    f"of {party.value}; nothing was changed"
-                )
-            out |= nodes
-        out.discard(self.keys.node_id)
-        return out
+        """Every node hosting a designated body of each Party (Art. 4), or ``Unroutable``."""
+        return party_nodes(uow, trust, parties, self.keys.node_id, now)
 
     def _recipient_nodes(
         self, uow: SqlUnitOfWork, trust: TrustList, record: StoredRecord, now: datetime

@@ -10,8 +10,10 @@ so the signature travels unchanged however late the request is sent::
 
 Every other action (acknowledgement, forwarding notice, additional-information request and
 answer, postponement, conditions and the answer, delay notice, execution report, refusal,
-withdrawal, status notice) is one action of the core state machine, replayed on the other
-side's copy with the same ``transition``::
+withdrawal, status notice; and the cooperation of Art. 8, 11, 12: participation request,
+answer and record, consultation record, cost proposal and answer, whose structured part is
+``details``, see ``ozara/core/cooperation.py``) is one action of the core state machine,
+replayed on the other side's copy with the same ``transition``::
 
     {"request_id", "action", "version", "at", "actor": {"id", "body_id", "roles"},
      "text", "partial", "target_body" | null, "details"}
@@ -58,6 +60,12 @@ DOCUMENT_TYPES: Mapping[Action, DocumentType] = {
     Action.REFUSE: DocumentType.REFUSAL,
     Action.WITHDRAW: DocumentType.WITHDRAWAL,
     Action.CLOSE: DocumentType.STATUS_NOTICE,
+    Action.PROPOSE_PARTICIPATION: DocumentType.PARTICIPATION_REQUEST,
+    Action.ANSWER_PARTICIPATION: DocumentType.PARTICIPATION_ANSWER,
+    Action.RECORD_PARTICIPATION: DocumentType.PARTICIPATION_RECORD,
+    Action.RECORD_CONSULTATION: DocumentType.CONSULTATION_RECORD,
+    Action.PROPOSE_COSTS: DocumentType.COST_PROPOSAL,
+    Action.ANSWER_COSTS: DocumentType.COST_ANSWER,
 }
 #: The types whose body is an action (every type above but ``request``).
 ACTION_TYPES = frozenset(DOCUMENT_TYPES.values()) - {DocumentType.REQUEST}

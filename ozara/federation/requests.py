@@ -137,7 +137,8 @@ class FederatedPeers:
             Action.SEND_URGENT,
         ):
             return  # a draft withdrawn: nobody else has seen it
-        side = ACTIONS[action].side
+        # Consultations and costs are either side's (Art. 11, 12): the actor's tells which.
+        side = ACTIONS[action].side or before.side_of(actor)
         other = after.requested_body if side is Side.REQUESTING else after.content.requesting_body
         node = self._node_for(trust.current, other, now)
         if node == self.keys.node_id:

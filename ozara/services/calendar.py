@@ -15,6 +15,7 @@ from ozara.core.calendar import Entry, EntryKind, to_ical
 from ozara.core.deadlines import require_utc
 from ozara.core.operations import OperationState
 from ozara.core.parties import Officer
+from ozara.services import training
 from ozara.services.requests import AccessDenied
 from ozara.store.calendar import open_deadlines
 from ozara.store.operations import OperationRepository
@@ -74,7 +75,7 @@ def operation_dates(uow: SqlUnitOfWork, actor: Officer, until: datetime) -> Iter
 
 
 #: Each module's entries; a module added later appends its own source here.
-SOURCES: list[Source] = [request_deadlines, operation_dates]
+SOURCES: list[Source] = [request_deadlines, operation_dates, training.calendar_entries]
 
 
 def entries(

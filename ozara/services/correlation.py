@@ -39,6 +39,7 @@ from ozara.core.deadlines import require_utc
 from ozara.core.disclosure import may_ask_consent, may_read
 from ozara.core.parties import Officer, Party
 from ozara.core.records import Purpose
+from ozara.services import notifications
 from ozara.services.requests import AccessDenied
 from ozara.store import correlations as store
 from ozara.store.records import RecordRepository
@@ -59,7 +60,9 @@ def enqueue(uow: SqlUnitOfWork, subject_type: SubjectType | str, subject_id: str
 def process(conn: Connection, subject: Subject, now: datetime) -> int:
     """(Re)correlate one subject inside the caller's transaction; the number of new links.
 
-    A revoked record, or a subject no longer held, loses its terms and links."""
+    The officers concerned are notified of each new link in the same transaction
+    (``services.notifications.announce``); a link gone takes its notifications with it. A
+    revoked record, or a subject no longer held, loses its terms and links."""
     if subject.type is SubjectType.RECORD:
         try:
             stored = RecordRepository(conn).get(subject.id)
@@ -78,12 +81,18 @@ def process(conn: Connection, subject: Subject, now: datetime) -> int:
     found = store.term_matches(conn, subject, extract.terms)
     if extract.persons:
         found += store.person_matches(conn, subject.id, extract.persons, now)
-    return store.write_links(conn, subject, found, now)
+    changes = store.write_links(conn, subject, found, now)
+    if changes.gone:
+        notifications.forget_unlinked(conn, subject)
+    # In this transaction: the officers' alerts are visible exactly when the links are.
+    notifications.announce(conn, subject, changes.new, now)
+    return len(changes.new)
 
 
 def _forget(conn: Connection, subject: Subject) -> int:
     store.forget_terms(conn, subject)
     store.forget_links(conn, subject)
+    notifications.forget_unlinked(conn, subject)
     return 0
 
 
@@ -161,8 +170,11 @@ def links_for(
     subject: Subject,
     purpose: Purpose,
     now: datetime,
+    *,
+    case: str | None = None,
 ) -> list[LinkView]:
-    """The links of ``subject`` as ``actor_id`` may see them under ``purpose`` (audited).
+    """The links of ``subject`` as ``actor_id`` may see them under ``purpose`` (audited, with
+    the ``case`` the reading is for when one is named, as a record's reading is).
 
     The subject itself must be readable (a record, ``may_read``: else ``ProtocolError``) or
     viewable (a request, ``can_view``: else ``AccessDenied``)."""
@@ -221,6 +233,7 @@ def links_for(
         object_type=subject.type.value, object_id=subject.id,
         details={
             "purpose": purpose.value,
+            **({"case": case} if case else {}),
             "shown": [v.other for v in views if v.readable],
             "hidden": [v.other for v in views if not v.readable],
         },

@@ -194,7 +194,7 @@ def share_record(  # noqa: PLR0917
     stored = uow.records.get(record_id)
     decision = may_share(actor, party, stored.holding, targets, now=now)
     decision.raise_if_denied()
-    _check_parties(uow, {party, *targets}, now)
+    check_parties(uow, {party, *targets}, now)
     added = uow.records.add_recipients(
         record_id, [Recipient(p, body_id, now) for p in sorted(targets)]
     )
@@ -212,7 +212,7 @@ def share_record(  # noqa: PLR0917
     uow.commit()
 
 
-def _check_parties(uow: SqlUnitOfWork, parties: Iterable[Party], now: datetime) -> None:
+def check_parties(uow: SqlUnitOfWork, parties: Iterable[Party], now: datetime) -> None:
     treaty = uow.registry.treaty()
     registry = uow.registry.registry()
     problems = []

@@ -33,6 +33,7 @@ class EncryptedColumn:
 #: Every column encrypted at rest. Adding one here makes ``reencrypt`` cover it.
 ENCRYPTED: tuple[EncryptedColumn, ...] = (
     EncryptedColumn(t.attachments, "content", ("request_id", "sha256")),
+    EncryptedColumn(t.literature_files, "content", ("document_id",)),
 )
 
 Progress = Callable[[str, int, int], None]

@@ -14,7 +14,9 @@ hashes the stored text as it is: the fast path builds each entry's canonical byt
 ``str.format`` and checks a whole batch with list comparisons. It applies only when every
 string but the details needs no JSON escaping (then the template's bytes *are* RFC 8785);
 any other batch, and any entry whose fast hash differs, is recomputed from the parsed
-values by ``canonicalize`` before it is called broken. docs/audit.md has the format.
+values by ``canonicalize`` before it is called broken. On PostgreSQL the database fills the
+same template and hashes it itself, and Python reads only the entries it names
+(``_walk_in_database``). docs/audit.md has the format.
 """
 
 from __future__ import annotations
@@ -161,18 +163,71 @@ def canonical_entry(entry: Mapping[str, JSONValue]) -> bytes:
 
 # -- verification of the stored chain ----------------------------------------------------
 
+#: An entry as text on PostgreSQL, in the columns' order (``EntryFields``, then the hash).
+_PG_ROW = (
+    "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), actor_id, "
+    "body_id, action, object_type, object_id, details::text, ruleset, prev_hash, "
+    "entry_hash FROM audit_log "
+)
 #: One page of entries, as text, in id order (keyset pagination: see ``verify_chain``).
 _PAGE = {
     "sqlite": (
         "SELECT id, at, actor_id, body_id, action, object_type, object_id, details, ruleset, "
         "prev_hash, entry_hash FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
     ),
-    "postgresql": (
-        "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), actor_id, "
-        "body_id, action, object_type, object_id, details::text, ruleset, prev_hash, "
-        "entry_hash FROM audit_log WHERE id > %s AND id <= %s ORDER BY id LIMIT %s"
-    ),
+    "postgresql": _PG_ROW + "WHERE id > %s AND id <= %s ORDER BY id LIMIT %s",
 }
+
+# -- on PostgreSQL the database checks the entries itself (``_walk_in_database``) ----------
+
+#: What the checks below assume: the details kept verbatim (``json``), text in UTF-8.
+_PG_CAN = (
+    "SELECT current_setting('server_encoding'), format_type(atttypid, NULL) "
+    "FROM pg_attribute WHERE attrelid = 'audit_log'::regclass AND attname = 'details'"
+)
+#: ``format_time`` of ``at``, as ``_rfc3339`` makes it of the text ``_PG_ROW`` selects.
+_PG_AT = (
+    "replace(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
+)
+#: ``_TEMPLATE``, filled in the database.
+_PG_TEMPLATE = (
+    """'{"action":"' || action || '","actor_id":"' || actor_id || '","at":"' || """
+    + _PG_AT
+    + """ || '","body_id":' || coalesce('"' || body_id || '"', 'null') || ',"details":' || """
+    """details::text || ',"id":' || id || ',"object_id":"' || object_id || """
+    """'","object_type":"' || object_type || '","prev_hash":"' || prev_hash || """
+    """'","ruleset":"' || ruleset || '"}'"""
+)
+#: Whether the strings in ``{}`` need no JSON escaping: PostgreSQL's JSON string escapes
+#: exactly what ``_NEEDS_ESCAPE`` finds (text holds no NUL), so it adds only the quotes.
+_PG_PLAIN = "octet_length(to_json({0})::text) = octet_length({0}) + 2"
+#: The entries the template does not verify: those whose template hash is not their hash,
+#: and those the template does not apply to (a string that needs escaping; an instant
+#: ``_rfc3339`` cannot read). ``prev_hash`` is left to ``_PG_UNLINKED``: an entry it does
+#: not name is chained to a hash that was computed, hex. A parallel scan: SHA-256 in C, in
+#: as many processes as PostgreSQL gives the query.
+_PG_UNHASHED = (
+    "SELECT id FROM audit_log WHERE id >= %s AND id <= %s AND NOT coalesce("
+    f"encode(sha256(convert_to({_PG_TEMPLATE}, 'UTF8')), 'hex') = entry_hash AND "
+    + _PG_PLAIN.format(
+        "(actor_id || action || object_type || object_id || ruleset || coalesce(body_id, ''))"
+    )
+    + " AND at >= '0001-01-01 00:00:00+00' AND at < '10000-01-01 00:00:00+00', false)"
+)
+#: The entries not chained to their predecessor: ``lag`` is the row before in the scan's
+#: order, which is the id order as the log is appended; an entry moved out of that order
+#: is only named here needlessly (and walked in Python), never passed: for every entry not
+#: named, the entry with the id before is there and has the hash it is chained to. The
+#: first entry is chained to the anchor (any ``prev_hash`` where there is none to check).
+_PG_UNLINKED = (
+    "SELECT id FROM (SELECT id, prev_hash, lag(id) OVER () AS lag_id, "
+    "lag(entry_hash) OVER () AS lag_hash FROM audit_log WHERE id >= %(first)s "
+    "AND id <= %(upto)s) AS scan WHERE NOT coalesce(CASE WHEN id = %(first)s "
+    "THEN (%(trust)s OR prev_hash = %(anchor)s) AND " + _PG_PLAIN.format("prev_hash") + " "
+    "ELSE lag_id = id - 1 AND lag_hash = prev_hash END, false)"
+)
+_PG_ROWS = _PG_ROW + "WHERE id = ANY(%s) ORDER BY id"
+_PG_LAST = _PG_ROW + "WHERE id >= %s AND id <= %s ORDER BY id DESC LIMIT 1"
 _SELECT_HASH = select(t.audit_log.c.entry_hash).where(t.audit_log.c.id == bindparam("b_id"))
 
 
@@ -312,6 +367,15 @@ def verify_chain(
 def _walk(
     conn: Connection, walker: ChainWalker, pending: _Pending, upto: int, batch: int
 ) -> Break | None:
+    if conn.dialect.name == "postgresql":
+        return _walk_in_database(conn, walker, pending, upto, batch)
+    return _walk_pages(conn, walker, pending, upto, batch)
+
+
+def _walk_pages(
+    conn: Connection, walker: ChainWalker, pending: _Pending, upto: int, batch: int
+) -> Break | None:
+    """Read every entry in pages and check them in Python."""
     sql = _PAGE["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     cursor = conn.connection.cursor()
     try:
@@ -332,6 +396,84 @@ def _walk(
             after = rows[-1][0]
     finally:
         cursor.close()
+    return None
+
+
+def _walk_in_database(
+    conn: Connection, walker: ChainWalker, pending: _Pending, upto: int, batch: int
+) -> Break | None:
+    """PostgreSQL checks the entries itself and names the few it cannot vouch for.
+
+    Two scans: ``_PG_UNHASHED`` recomputes every entry's template hash (in parallel) and
+    ``_PG_UNLINKED`` checks the ids and links. Every entry neither names passes the rules
+    ``ChainWalker.feed`` applies, so between two named entries the walker is advanced in
+    bulk; each named entry is read and walked in Python (``_walk_rows``: the serializer for
+    strings that need escaping, details in another spelling, the report of a break), so the
+    report is the one ``_walk_pages`` gives. Python touches no entry of an intact chain.
+    """
+    raw = conn.connection.dbapi_connection
+    if raw is None or getattr(raw, "autocommit", True):
+        return _walk_pages(conn, walker, pending, upto, batch)
+    cursor = conn.connection.cursor()
+    try:
+        if getattr(raw.info, "transaction_status", None) == 0:  # idle: one snapshot for all
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute(_PG_CAN)
+        if tuple(cursor.fetchone() or ()) != ("UTF8", "json"):
+            return _walk_pages(conn, walker, pending, upto, batch)
+        first, anchor = walker.next_id, walker.last_hash
+        cursor.execute(_PG_UNHASHED, (first, upto))
+        named = {int(row[0]) for row in cursor.fetchall()}
+        # The links in the order the entries lie in the table: one process, from its start.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute("SET LOCAL synchronize_seqscans = off")
+        cursor.execute(_PG_UNLINKED, {"first": first, "upto": upto,
+                                      "trust": anchor is None, "anchor": anchor or ""})  # fmt: skip
+        named.update(int(row[0]) for row in cursor.fetchall())
+        cursor.execute(_PG_ROWS, (sorted({item[0] for item in pending.items}),))
+        marks = {int(row[0]): row for row in cursor.fetchall()}  # the checkpoints' entries
+        ordered = sorted(named)
+        for start in range(0, len(ordered), batch):
+            chunk = ordered[start : start + batch]
+            cursor.execute(_PG_ROWS, (sorted({*chunk, *(n - 1 for n in chunk)}),))
+            rows = {int(row[0]): row for row in cursor.fetchall()} | marks
+            for entry_id in chunk:
+                broken = _checked(cursor, walker, pending, entry_id - 1, rows)
+                if broken is None and entry_id not in rows:  # gone since: read the rest
+                    return _walk_pages(conn, walker, pending, upto, batch)
+                if broken is None:
+                    broken = _walk_rows(conn, [rows[entry_id]], walker, pending)
+                if broken is not None:
+                    return broken
+        return _checked(cursor, walker, pending, upto, marks)
+    finally:
+        cursor.close()
+
+
+def _checked(
+    cursor: Any,
+    walker: ChainWalker,
+    pending: _Pending,
+    upto: int,
+    rows: Mapping[int, Sequence[Any]],
+) -> Break | None:
+    """Advance the walker over the entries up to ``upto`` the database found intact (all
+    there from ``walker.next_id`` to the last one: a gap names the entry after it), and
+    compare the checkpoints on the way, each where the row-by-row walk compares it."""
+    while upto >= walker.next_id:
+        due = [item[0] for item in pending.items if walker.next_id <= item[0] <= upto]
+        stop = min(due, default=upto)
+        row = rows.get(stop)
+        if row is None:
+            cursor.execute(_PG_LAST, (walker.next_id, stop))
+            row = cursor.fetchone()
+            if row is None:
+                return None
+        last_id = int(row[0])
+        walker.advance(last_id - walker.next_id + 1, last_id, row[10], _at_of(row))
+        broken = pending.check(last_id, {last_id: row[10]})
+        if broken is not None:
+            return broken
     return None
 
 

@@ -119,6 +119,14 @@ def queue_counts(conn: Connection) -> tuple[int, int]:
 
 def replace_terms(conn: Connection, subject: Subject, terms: Iterable[Term]) -> None:
     forget_terms(conn, subject)
+    rows = term_rows(subject, terms)
+    if rows:
+        conn.execute(insert(t.correlation_terms), rows)
+
+
+def term_rows(subject: Subject, terms: Iterable[Term]) -> list[dict[str, Any]]:
+    """The ``correlation_terms`` rows of ``subject``'s terms: one place, so that the bench's
+    bulk load (bench/correlation.py) writes exactly what the worker writes."""
     rows = []
     for term in terms:
         first: str | None = None
@@ -129,8 +137,7 @@ def replace_terms(conn: Connection, subject: Subject, terms: Iterable[Term]) -> 
             "subject": str(subject), "kind": term.kind, "value": term.value[:300],
             "field": term.field[:100], "ip_first": first, "ip_last": last,
         })  # fmt: skip
-    if rows:
-        conn.execute(insert(t.correlation_terms), rows)
+    return rows
 
 
 def forget_terms(conn: Connection, subject: Subject) -> None:
@@ -305,10 +312,20 @@ def links_of(conn: Connection, subject: Subject) -> list[StoredLink]:
     return [_link(r) for r in rows]
 
 
-def write_links(conn: Connection, subject: Subject, found: Iterable[Found], now: datetime) -> int:
+@dataclass(frozen=True, slots=True)
+class LinkChanges:
+    """What ``write_links`` changed: the links inserted and those deleted."""
+
+    new: tuple[LinkKey, ...] = ()
+    gone: tuple[LinkKey, ...] = ()
+
+
+def write_links(
+    conn: Connection, subject: Subject, found: Iterable[Found], now: datetime
+) -> LinkChanges:
     """Make ``subject``'s links exactly those ``found``: new ones inserted (found now),
-    changed ones updated (their first finding kept), vanished ones deleted. Returns how many
-    links were new."""
+    changed ones updated (their first finding kept), vanished ones deleted. Returns the
+    keys of the new links and of the deleted ones (the notifications follow them)."""
     grouped: dict[LinkKey, list[Evidence]] = defaultdict(list)
     for other, evidence in found:
         if other == subject:
@@ -316,7 +333,7 @@ def write_links(conn: Connection, subject: Subject, found: Iterable[Found], now:
         key = link_key(subject, other, evidence.kind)
         grouped[key].append(oriented(key, subject, evidence))
     held = {link.key: link for link in links_of(conn, subject)}
-    new = 0
+    new: list[LinkKey] = []
     for key, items in grouped.items():
         merged, score = merge(items)
         stored = [e.to_dict() for e in merged]
@@ -328,7 +345,7 @@ def write_links(conn: Connection, subject: Subject, found: Iterable[Found], now:
                 subject_a=str(key.a), subject_b=str(key.b), kind=key.kind.value,
                 evidence=stored, score=score, found_at=now,
             ))  # fmt: skip
-            new += 1
+            new.append(key)
         elif old.evidence != merged or abs(old.score - score) > 1e-9:
             conn.execute(update(t.correlations).where(where).values(evidence=stored, score=score))
     for key in held:
@@ -337,7 +354,7 @@ def write_links(conn: Connection, subject: Subject, found: Iterable[Found], now:
                 _L.subject_a == str(key.a), _L.subject_b == str(key.b), _L.kind == key.kind.value
             )
         )
-    return new
+    return LinkChanges(tuple(new), tuple(held))
 
 
 def forget_links(conn: Connection, subject: Subject) -> None:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ozara.core import cooperation_forms
 from ozara.core.actions import TERMINAL, State
 from ozara.core.deadlines import Deadline, DeadlineKind
 from ozara.core.events import RequestEvent, Side
@@ -267,6 +268,7 @@ class RequestRepository:
             "postponed_at": r.postponed_at,
             "partially_refused": r.partially_refused,
             "outcome": r.outcome,
+            "cooperation": cooperation_forms.stored(r.cooperation),
             "version": r.version,
         }
 
@@ -306,6 +308,7 @@ class RequestRepository:
             postponed_at=row["postponed_at"],
             partially_refused=row["partially_refused"],
             outcome=row["outcome"],
+            cooperation=cooperation_forms.from_json(row["cooperation"]),
             version=row["version"],
         )
 

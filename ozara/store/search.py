@@ -45,6 +45,8 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Connection,
+    Float,
+    Table,
     and_,
     bindparam,
     case,
@@ -65,9 +67,12 @@ __all__ = [
     "BY_TYPOS",
     "PersonHit",
     "TextHit",
+    "full_text",
+    "has_words",
     "query_blocks",
     "search_persons",
     "search_text",
+    "ts_document",
 ]
 
 #: How many candidates are scored in Python at most, ranked by the parts they share and
@@ -83,11 +88,6 @@ _SKELETON_LETTERS = "fklmnpqrstx"
 #: The expression the GIN index of migration 0009 is built on; the query must repeat it
 #: exactly (a constant, not a bound parameter, or the planner cannot match the index).
 _BLOCKS_ARRAY = "string_to_array(record_persons.blocks, ' ')"
-#: The full-text document of a record, as indexed in migration 0009.
-_TS_DOCUMENT = (
-    "(to_tsvector('russian'::regconfig, records.search_text) || "
-    "to_tsvector('english'::regconfig, records.search_text))"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,15 +340,44 @@ def search_text(
     if not _WORD.search(query) or limit <= 0:
         return []
     r = t.records
-    columns = [r.c.id, r.c.title, r.c.owner_body, r.c.owner_party]
+    match, rank = full_text(conn, query, r)
+    statement = (
+        select(r.c.id, r.c.title, r.c.owner_body, r.c.owner_party, rank)
+        .where(match, _visible(party, now))
+        .order_by(rank.desc(), r.c.updated_at.desc(), r.c.id)
+        .limit(limit)
+    )
+    return [
+        TextHit(row[0], row[1], row[2], row[3], float(row[4])) for row in conn.execute(statement)
+    ]
+
+
+def has_words(query: str) -> bool:
+    """Whether ``query`` has a word to search for at all."""
+    return _WORD.search(query) is not None
+
+
+def full_text(
+    conn: Connection, query: str, table: Table
+) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """Whether a row of ``table`` (with a ``search_text`` column, and on PostgreSQL the GIN
+    index of :func:`ts_document` on it) holds every word of ``query``, and its rank: on
+    PostgreSQL the stems and prefixes described above, elsewhere each word's first letters
+    case-folded (rank 1). Records and the library of literature share it."""
     if conn.dialect.name == "postgresql":
-        return _postgres_text(conn, query, columns, party=party, now=now, limit=limit)
-    return _portable_text(conn, query, columns, party=party, now=now, limit=limit)
+        return _postgres_text(query, table)
+    return _portable_text(conn, query, table)
 
 
-def _postgres_text(
-    conn: Connection, query: str, columns: list[Any], *, party: str, now: datetime, limit: int
-) -> list[TextHit]:
+def ts_document(table: str) -> str:
+    """The full-text document of a table's ``search_text``, as its GIN index is built."""
+    return (
+        f"(to_tsvector('russian'::regconfig, {table}.search_text) || "
+        f"to_tsvector('english'::regconfig, {table}.search_text))"
+    )
+
+
+def _postgres_text(query: str, table: Table) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     q: ColumnElement[str] = bindparam("q", query, type_=Text)
     tsquery = func.websearch_to_tsquery(literal_column("'russian'::regconfig"), q).op("||")(
         func.websearch_to_tsquery(literal_column("'english'::regconfig"), q)
@@ -358,17 +387,10 @@ def _postgres_text(
         tsquery = tsquery.op("||")(
             func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("prefix", prefix))
         )
-    document: ColumnElement[Any] = literal_column(_TS_DOCUMENT)
-    rank = func.ts_rank(document, tsquery).label("rank")
-    statement = (
-        select(*columns, rank)
-        .where(document.op("@@")(tsquery), _visible(party, now))
-        .order_by(rank.desc(), t.records.c.updated_at.desc(), t.records.c.id)
-        .limit(limit)
-    )
-    return [
-        TextHit(row[0], row[1], row[2], row[3], float(row[4])) for row in conn.execute(statement)
-    ]
+    # A constant, not a bound parameter, or the planner cannot match the index.
+    document: ColumnElement[Any] = literal_column(ts_document(table.name))
+    rank: ColumnElement[float] = func.ts_rank(document, tsquery)
+    return document.op("@@")(tsquery), rank.label("rank")
 
 
 def _stem(word: str) -> str:
@@ -383,22 +405,17 @@ def _like(text: str) -> str:
 
 
 def _portable_text(
-    conn: Connection, query: str, columns: list[Any], *, party: str, now: datetime, limit: int
-) -> list[TextHit]:
+    conn: Connection, query: str, table: Table
+) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     raw = conn.connection.driver_connection
     if raw is not None and hasattr(raw, "create_function"):  # sqlite3: Unicode case folding
         raw.create_function("ozara_fold", 1, _fold, deterministic=True)
-        folded = func.ozara_fold(t.records.c.search_text)
+        folded = func.ozara_fold(table.c.search_text)
     else:
-        folded = func.lower(t.records.c.search_text)
+        folded = func.lower(table.c.search_text)
     words = dict.fromkeys(_stem(w) for w in _WORD.findall(query.casefold()))
-    statement = (
-        select(*columns)
-        .where(*(folded.like(_like(w), escape="\\") for w in words), _visible(party, now))
-        .order_by(t.records.c.updated_at.desc(), t.records.c.id)
-        .limit(limit)
-    )
-    return [TextHit(row[0], row[1], row[2], row[3], 1.0) for row in conn.execute(statement)]
+    match = and_(*(folded.like(_like(w), escape="\\") for w in words))
+    return match, literal_column("1.0", Float).label("rank")
 
 
 def _fold(text: str | None) -> str | None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -109,6 +110,8 @@ officers = Table(
     Column("roles", String(200), nullable=False),  # comma-separated Role values
     Column("post", Text, nullable=False, server_default=""),
     _instant("created_at", nullable=False),
+    #: Where new correlations are announced by e-mail (issue 8; NULL: the web inbox only).
+    Column("email", String(254)),
 )
 
 treaty_notifications = Table(
@@ -144,6 +147,8 @@ requests = Table(
     _instant("postponed_at"),
     Column("partially_refused", Boolean, nullable=False, server_default=text("false")),
     Column("outcome", String(32)),
+    #: Representatives, consultations, costs (Art. 8, 11, 12): ``core.cooperation_forms``.
+    Column("cooperation", JSON),
     Column("version", Integer, nullable=False),
     _instant("updated_at", nullable=False),
     Index("ix_requests_requesting_body_state", "requesting_body", "state"),
@@ -603,6 +608,47 @@ correlations = Table(
     Index("ix_correlations_found_at", "found_at"),
 )
 
+#: One row per officer and new correlation of a case of their body (ozara/services/
+#: notifications.py): written in the transaction that writes the link, so the alert is
+#: visible exactly when the link is. It names the two subjects and the body holding the
+#: other one, nothing of the match itself. One row per officer and pair of subjects, however
+#: many kinds of match link them; a pair no longer linked loses its rows. The ``mail_``
+#: columns are the e-mail outbox: due (``mail_due_at``) only for an officer with an address,
+#: sent by ``ozara serve``'s mailer outside any storing transaction.
+correlation_notifications = Table(
+    "correlation_notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_id", String(128), ForeignKey("officers.id"), nullable=False),
+    Column("subject", String(80), nullable=False),  # the officer's case: record:<id> | ...
+    Column("other", String(80), nullable=False),  # what it was found to match
+    Column("other_body", String(64), nullable=False),  # the body that holds the other
+    _instant("created_at", nullable=False),
+    _instant("read_at"),
+    _instant("mail_due_at"),
+    _instant("mailed_at"),
+    Column("mail_attempts", Integer, nullable=False, server_default="0"),
+    Column("mail_error", Text),
+    UniqueConstraint("officer_id", "subject", "other"),
+    # The badge on every page: an officer's unread ones (read ones are not indexed).
+    Index(
+        "ix_correlation_notifications_unread",
+        "officer_id",
+        postgresql_where=text("read_at IS NULL"),
+        sqlite_where=text("read_at IS NULL"),
+    ),
+    Index("ix_correlation_notifications_officer_id_id", "officer_id", "id"),
+    Index("ix_correlation_notifications_subject", "subject"),
+    Index("ix_correlation_notifications_other", "other"),
+    # The mailer's query: rows still to send, by due time.
+    Index(
+        "ix_correlation_notifications_mail_due",
+        "mail_due_at",
+        postgresql_where=text("mail_due_at IS NOT NULL"),
+        sqlite_where=text("mail_due_at IS NOT NULL"),
+    ),
+)
+
 # --- Coordinated operations (Art. 5 para 3) -----------------------------------------------
 
 #: A coordinated operation as this node holds it: the lead body's node holds the operation
@@ -649,4 +695,139 @@ operation_links = Table(
     Column("kind", String(10), primary_key=True),  # request | record
     Column("ref", String(64), primary_key=True),
     Index("ix_operation_links_kind_ref", "kind", "ref"),
+)
+
+# --- Training events (Art. 5 para 4) ------------------------------------------------------
+
+#: A training event as this node holds it: the host body's node holds the event of record,
+#: each invited Party's node a copy that follows it action by action. The whole event
+#: (announcement, nominations, decisions) is one document
+#: (``ozara.core.training.TrainingEvent.to_dict``); the columns beside it are for lists.
+training_events = Table(
+    "training_events",
+    metadata,
+    Column("id", String(64), primary_key=True),  # chosen by the host's node, kept everywhere
+    Column("host_body", String(64), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    Column("nomination_deadline", Date, nullable=False),
+    Column("content", JSON, nullable=False),
+    #: One more per action; a node's copy applies the host node's actions in this order.
+    Column("version", Integer, nullable=False),
+    #: NULL on the host's node; else the node the event came from.
+    Column("received_from", String(128)),
+    #: The host's head (or deputy) signature over the announcement (as over a request,
+    #: Art. 6 para 5), where it left this node or came from another.
+    Column("announcement_signature", JSON),
+    _instant("created_at", nullable=False),
+    _instant("updated_at", nullable=False),
+    Index("ix_training_events_host_body", "host_body"),
+)
+
+#: The Parties invited to an event and their places, for "the events open to my Party".
+training_parties = Table(
+    "training_parties",
+    metadata,
+    Column("event_id", String(64), ForeignKey("training_events.id"), primary_key=True),
+    Column("party", String(3), primary_key=True),
+    Column("places", Integer, nullable=False),
+    Index("ix_training_parties_party", "party"),
+)
+
+
+# --- Joint research and the library of exchanged literature (Art. 5 para 6) --------------
+
+#: A joint research project as this node holds it: the lead body's node holds the project
+#: of record and sends the whole of it to every invited body's node after each change
+#: (ozara/federation/research.py). Kept whole as ``core.research_forms.project_json``.
+research_projects = Table(
+    "research_projects",
+    metadata,
+    Column("id", String(64), primary_key=True),  # chosen by the lead's node, kept everywhere
+    Column("lead_body", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("content", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    #: NULL on the lead's node; else the node the project came from.
+    Column("received_from", String(128)),
+    #: The head's (or deputy's) signature over the document that completed the project.
+    Column("final_signature", JSON),
+    _instant("created_at", nullable=False),
+    _instant("updated_at", nullable=False),
+    Index("ix_research_projects_lead_body", "lead_body"),
+)
+
+#: The bodies invited to a project and their answers, for "the projects of my body".
+research_bodies = Table(
+    "research_bodies",
+    metadata,
+    Column("project_id", String(64), ForeignKey("research_projects.id"), primary_key=True),
+    Column("body_id", String(64), primary_key=True),
+    Column("answer", String(10), nullable=False),  # invited | accepted | declined
+    Index("ix_research_bodies_body_id", "body_id"),
+)
+
+#: Documents of the library: the metadata as the adding body wrote it
+#: (``core.literature.LiteratureMeta.to_dict``), the file's description and hash; the file
+#: itself is in ``literature_files``. Kept on the owner's node and on every node of a Party
+#: it was shared with.
+literature = Table(
+    "literature",
+    metadata,
+    Column("id", String(64), primary_key=True),  # chosen by the owner's node
+    Column("owner_body", String(64), nullable=False),
+    Column("owner_party", String(3), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("language", String(3), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("meta", JSON, nullable=False),
+    #: Title, authors, keywords and abstract as one text, for the full-text index.
+    Column("search_text", Text, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("media_type", String(200), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("received_from", String(128)),
+    _instant("created_at", nullable=False),
+    _instant("updated_at", nullable=False),
+    _instant("withdrawn_at"),
+    Column("withdrawal_reason", Text),
+    Index("ix_literature_owner_body", "owner_body"),
+    Index("ix_literature_updated_at", "updated_at"),
+)
+#: PostgreSQL only: full text as for records (ozara/store/search.py).
+Index(
+    "ix_literature_search_text",
+    text(
+        "(to_tsvector('russian'::regconfig, search_text) || "
+        "to_tsvector('english'::regconfig, search_text))"
+    ),
+    postgresql_using="gin",
+    _table=literature,
+).ddl_if(dialect="postgresql")
+
+#: The Parties a document of the library was shared with.
+literature_recipients = Table(
+    "literature_recipients",
+    metadata,
+    Column("document_id", String(64), ForeignKey("literature.id"), primary_key=True),
+    Column("party", String(3), primary_key=True),
+    Column("shared_by", String(64), nullable=False),  # body id
+    _instant("shared_at", nullable=False),
+    Index("ix_literature_recipients_party", "party"),
+)
+
+#: The files of the library, encrypted at rest like request files (ozara/store/at_rest.py).
+literature_files = Table(
+    "literature_files",
+    metadata,
+    Column("document_id", String(64), ForeignKey("literature.id"), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
 )

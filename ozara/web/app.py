@@ -29,8 +29,11 @@ from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
+from .calendar_pages import add_calendar_pages
 from .documents import add_document_routes
 from .limits import BodyLimit
+from .notifications_pages import add_notification_pages
+from .operations_pages import add_operation_pages
 from .page import (
     LANG_COOKIE,
     LOGIN_COOKIE,
@@ -44,6 +47,9 @@ from .page import (
 )
 from .records_exchange import add_information_exchange
 from .registry_pages import add_registry_pages
+from .request_cooperation_routes import add_request_cooperation_pages
+from .research_pages import add_joint_research
+from .training_pages import add_training_pages
 from .views import add_request_pages
 
 _SECURITY_HEADERS = {
@@ -93,6 +99,10 @@ def create_web_app(config: WebConfig) -> FastAPI:
         response = await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if config.secure_cookies:  # served over TLS: the browser keeps to HTTPS (ASVS 14.4.5)
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         wanted = request.query_params.get("lang")
         if wanted in i18n.CODES:
             response.set_cookie(LANG_COOKIE, wanted, samesite="strict", httponly=True)
@@ -156,11 +166,24 @@ def create_web_app(config: WebConfig) -> FastAPI:
         response.delete_cookie(SESSION_COOKIE)
         return response
 
-    add_request_pages(app, config)
-    add_document_routes(app, config)
-    add_registry_pages(app, config)
-    add_information_exchange(app, config)
+    for add_pages in MODULES:
+        add_pages(app, config)
     return app
+
+
+#: Every module's pages, in the order their routes are matched.
+MODULES: tuple[Callable[[FastAPI, WebConfig], None], ...] = (
+    add_request_pages,  # requests (Art. 6-9)
+    add_request_cooperation_pages,  # representatives, consultations, costs (Art. 8, 11, 12)
+    add_document_routes,
+    add_registry_pages,  # the registry and treaty status (Art. 4, 16)
+    add_information_exchange,  # records, consent, search (Art. 5 para 1, Art. 10)
+    add_notification_pages,  # correlations found (issue 8)
+    add_operation_pages,  # coordinated operations (Art. 5 para 3)
+    add_training_pages,  # training events (Art. 5 para 4)
+    add_joint_research,  # research and literature (Art. 5 para 6)
+    add_calendar_pages,  # what is due across all of them
+)
 
 
 def _login_page(

@@ -9,13 +9,13 @@ time zone of the body concerned.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations, Translations
 
 from ozara.core.parties import CompetentBody
@@ -99,6 +99,12 @@ EVENTS: dict[str, str] = {
     "request:partially_refused": N_("refused in part"),
     "request:withdrawn": N_("withdrawn"),
     "request:closed": N_("closed"),
+    "request:participation_proposed": N_("participation of representatives requested"),
+    "request:participation_answered": N_("participation answered"),
+    "request:participation_recorded": N_("participation recorded"),
+    "request:consultation_recorded": N_("consultation recorded"),
+    "request:costs_proposed": N_("cost agreement proposed"),
+    "request:costs_answered": N_("cost proposal answered"),
 }
 #: Art. 3: crimes committed with information technology against ...
 CATEGORIES: dict[str, str] = {
@@ -154,6 +160,11 @@ def local_time(moment: datetime, zone: ZoneInfo, lang: str) -> str:
     """``25 ноября 2026 г., 14:00 (Asia/Almaty)``: the locale's format, the body's zone."""
     text = format_datetime(moment, "medium", tzinfo=zone, locale=lang)
     return f"{text} ({zone.key})"
+
+
+def local_day(day: date, lang: str) -> str:
+    """``25 ноября 2026 г.``: a calendar day in the locale's long format."""
+    return format_date(day, "long", locale=lang)
 
 
 def duration(seconds: float, lang: str) -> str:

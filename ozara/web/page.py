@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from ozara.services import accounts
+from ozara.services import accounts, notifications
 from ozara.services.requests import RequestPeers
 from ozara.store import audit_context
 from ozara.store.uow import SqlUnitOfWork
@@ -67,6 +67,7 @@ class Page:
             "node_name": self.config.node_name,
             "officer": self.session.officer if self.session else None,
             "csrf": self.session.csrf_token if self.session else "",
+            "unread": self.unread(),
             "state_label": lambda s: self._(i18n.STATES.get(s) or s),
             "action_label": lambda a: self._(i18n.ACTIONS.get(a) or a),
             "delivery_label": lambda d: self._(i18n.DELIVERY.get(d) or d),
@@ -74,6 +75,15 @@ class Page:
         }
         html = env.get_template(template).render(**base, **context)
         return HTMLResponse(html, status_code=status)
+
+    def unread(self) -> int:
+        """The badge on the navigation: the officer's unread correlation notifications, one
+        index read per rendered page (an officer of no body has none to read)."""
+        officer = self.session.officer if self.session else None
+        if officer is None or officer.body_id is None:
+            return 0
+        with self.config.engine.connect() as conn:
+            return notifications.unread_count(conn, officer.id)
 
     def error(self, status: int, title: str, message: str) -> HTMLResponse:
         return self.render("error.html", status, title=title, message=message)

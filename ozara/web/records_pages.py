@@ -34,6 +34,7 @@ from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
 from . import records_forms as rf
+from .correlation_pages import matches_context
 from .i18n import UTC
 from .page import Forbidden, Page, WebConfig, page_for
 from .records_forms import denial, forbid_if_access, labels, officer_id, record_peers
@@ -283,7 +284,9 @@ def record_page(
             view = svc.read_record(uow, record_id, officer_id(page), purpose, page.now, case=case)
         with SqlUnitOfWork(page.config.engine) as uow:  # each use case its own transaction
             subject = Subject(SubjectType.RECORD, record_id)
-            matches = correlation.links_for(uow, officer_id(page), subject, purpose, page.now)
+            matches = correlation.links_for(
+                uow, officer_id(page), subject, purpose, page.now, case=case
+            )
     except NotFound:
         return _not_found(page)
     except AccessDenied as e:
@@ -310,21 +313,6 @@ def record_page(
         "consents": view.consents, "revoked_at": view.holding.revoked_at,
         "body_name": lambda b: i18n.body_name(registry.get(b), b, page.lang),
         "stix": f"/records/{record_id}/stix?{urlencode(stix)}",
-        "matches": [_match(m) for m in matches],
     }  # fmt: skip
+    common |= matches_context(page, subject, view.content.title, matches, purpose, case or "")
     return page.render("record.html", status, **common)
-
-
-def _match(link: correlation.LinkView) -> dict[str, Any]:
-    """A correlation as the page shows it: a hidden one names only the body to ask (Art. 10)."""
-    kind, _, other = link.other.partition(":")
-    href = f"/records/{other}" if kind == "record" else f"/requests/{other}"
-    shown: dict[str, Any] = {"readable": link.readable, "ask_body": link.ask_body}
-    if link.readable:
-        shown |= {
-            "href": href, "title": link.title or other,
-            "evidence": [f"{e.value_a} ↔ {e.value_b}" for e in link.evidence][:5],
-        }  # fmt: skip
-    elif link.may_ask_consent and kind == "record":
-        shown["consent"] = f"/records/{other}/consent"
-    return shown

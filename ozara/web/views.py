@@ -30,9 +30,11 @@ from ozara.store.tables import audit_log, inbox, outbox
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
+from .correlation_pages import request_matches
 from .documents import pdf_links
 from .i18n import UTC
 from .page import Forbidden, Page, WebConfig, page_for
+from .request_cooperation import cooperation_context
 
 SOON = timedelta(days=3)
 _TEXT_FIELDS = (
@@ -345,6 +347,8 @@ def _request_page(
         now_iso=page.now.isoformat(),
         pdf_links=pdf_links(page, r.id, [e.name for e in view.events]),
         files=[(a, a.sha256 in held) for a in r.content.attachments],
+        **request_matches(page, r),
+        **cooperation_context(page, r),
     )  # fmt: skip
 
 

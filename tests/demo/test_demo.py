@@ -103,3 +103,23 @@ def test_the_demo_exchanges_information_under_article_10(
     # Files and records stay where they were; the keyring is outside the database.
     for node in ("KAZ-NODE", "RUS-NODE"):
         assert (root / node / "at-rest-keys.json").stat().st_mode & 0o077 == 0
+
+
+def test_the_demo_plays_a_seminar_and_a_coordinated_operation(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    done, _ = demo
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    seminar = out.split("== A seminar with nominations", 1)[1].split("\n== ", 1)[0]
+    assert "training:hold" in seminar and "REFUSED a nomination after the close" in seminar
+    story = out.split("== A coordinated operation of three Parties", 1)[1].split("\n== ", 1)[0]
+    # Proposed by the Kazakh MVD, answered by the invited heads on their own nodes, closed
+    # by the head: every participant's node holds the same version, the signature verifies.
+    assert "operation_action RUS-NODE → KAZ-NODE: delivered, receipt verified; applied" in story
+    assert "operation:declined" in story and "operation:closed" in story
+    assert "REFUSED a summary signed by kaz-mvd.officer" in story and "(Art. 5 para 3)" in story
+    [versions] = re.findall(r"participant's node: (.*)$", story, re.M)
+    copies = re.findall(r"(\S+-NODE) (\w+) v(\d+)", versions)
+    assert len(copies) == 4 and {(s, v) for _, s, v in copies} == {("closed", copies[0][2])}
+    assert "verifies on KAZ-NODE, RUS-NODE, KGZ-NODE, BLR-NODE" in story

@@ -33,10 +33,17 @@ from typing import Literal
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import func, select
 from starlette.routing import Mount
 
+from ozara.services import correlation
+from ozara.store.tables import correlation_notifications
 from ozara.web.app import create_web_app
 from ozara.web.page import WebConfig
+from tests.security import literature_calls as lit
+from tests.security import operation_calls as ops
+from tests.security import research_calls as res
+from tests.security import training_calls as tr
 from tests.security.conftest import (
     ACTORS,
     RECORD_FORM,
@@ -90,6 +97,17 @@ def owners(outcome: Outcome) -> dict[str, Outcome]:
     return dict.fromkeys(RECORD_OWNERS, outcome)
 
 
+NOT_ON_A_SENT_REQUEST = (
+    "participation/propose",
+    "participation/answer",
+    "participation/record",
+    "costs/answer",
+)
+EITHER_BODY: dict[str, Outcome] = {
+    **dict.fromkeys(("owner", "signatory", "liaison", "counterpart"), "moved"),
+    "auditor": "refused",
+}
+
 MATRIX: dict[Route, dict[str, Outcome]] = {
     ("GET", "/"): row("moved"),
     ("GET", "/login"): row("ok", anonymous="ok"),
@@ -116,6 +134,17 @@ MATRIX: dict[Route, dict[str, Outcome]] = {
         liaison="refused",
         auditor="refused",
     ),
+    # Cooperation on a sent request (Art. 8, 11, 12): a consultation or a cost proposal is
+    # either body's; participation waits for the request to be received, and there is
+    # nothing to answer yet: refused by the Protocol to the readers, denied to the others.
+    **{
+        ("POST", f"/requests/{{request_id}}/{path}"): only(REQUEST_READERS, "refused", "deny")
+        for path in NOT_ON_A_SENT_REQUEST
+    },
+    **{
+        ("POST", f"/requests/{{request_id}}/{path}"): row("deny", **EITHER_BODY)
+        for path in ("consultations", "costs/propose")
+    },
     # Records (Art. 5 para 1, Art. 10): the competent bodies only.
     ("GET", "/records"): BODY_ONLY,
     ("GET", "/records/new"): BODY_ONLY,
@@ -149,9 +178,60 @@ MATRIX: dict[Route, dict[str, Outcome]] = {
         "deny", counterpart="moved", counterpart_party="moved"
     ),
     ("GET", "/consents"): BODY_ONLY,
+    # The calendar of the officer's body: any body's officer, never the auditor.
+    ("GET", "/calendar"): BODY_ONLY,
+    ("GET", "/calendar.ics"): BODY_ONLY,
     # Refusing RUS-MVD's request for consent: the providing body.
     ("POST", "/consents/{consent_id}"): row("refused", **owners("moved"), **RECORD_NEITHER),
     ("GET", "/search"): BODY_ONLY,
+    # Notifications of new correlations (issue 8): a body's officers, each their own list.
+    ("GET", "/notifications"): BODY_ONLY,
+    ("POST", "/notifications/read"): only(BODY_OFFICERS, "moved", "deny"),
+    # The owner's notification: theirs alone (a colleague of the same body is refused too).
+    ("POST", "/notifications/{notification_id}/read"): row("deny", owner="moved"),
+    # Coordinated operations (Art. 5 para 3): the bodies' officers; one operation only for
+    # its lead body and the bodies it invited (tests/security/operation_calls.py).
+    ("GET", "/operations"): BODY_ONLY,
+    ("GET", "/operations/new"): BODY_ONLY,
+    ("POST", "/operations/new"): only(BODY_OFFICERS, "moved", "deny"),
+    ("GET", "/operations/{operation_id}"): only(ops.OPERATION_READERS, "ok", "deny"),
+    ("POST", "/operations/{operation_id}/act"): only(ops.OPERATION_READERS, "moved", "deny"),
+    ("GET", "/operations/{operation_id}/summary.pdf"): only(ops.OPERATION_READERS, "ok", "deny"),
+    # Training events (Art. 5 para 4): the bodies' officers; announcing is the head's (the
+    # Protocol refuses it to other staff, 422); one event only for its host body and the
+    # bodies of the Parties it invited; nominating is theirs, refused to the host's own
+    # staff when it gave its Party no places (tests/security/training_calls.py).
+    ("GET", "/training"): BODY_ONLY,
+    ("GET", "/training/new"): BODY_ONLY,
+    ("POST", "/training/new"): row(
+        "refused", signatory="moved", auditor="deny", secretariat="deny"
+    ),
+    ("GET", "/training/{event_id}"): only(tr.TRAINING_READERS, "ok", "deny"),
+    ("POST", "/training/{event_id}/act"): row(
+        "deny",
+        counterpart="moved",
+        counterpart_party="moved",
+        owner="refused",
+        signatory="refused",
+        liaison="refused",
+    ),
+    # Joint research (Art. 5 para 6): the bodies' officers; one project only for its lead
+    # body and the bodies it invited (tests/security/research_calls.py).
+    ("GET", "/research"): BODY_ONLY,
+    ("GET", "/research/new"): BODY_ONLY,
+    ("POST", "/research/new"): only(BODY_OFFICERS, "moved", "deny"),
+    ("GET", "/research/{project_id}"): only(res.RESEARCH_READERS, "ok", "deny"),
+    ("POST", "/research/{project_id}/act"): only(res.RESEARCH_READERS, "moved", "deny"),
+    # The library (Art. 5 para 6): a document for the bodies of its owner's Party and of the
+    # Parties it was shared with; shared and withdrawn by its owner's body only
+    # (tests/security/literature_calls.py).
+    ("GET", "/literature"): BODY_ONLY,
+    ("GET", "/literature/new"): BODY_ONLY,
+    ("POST", "/literature/new"): only(BODY_OFFICERS, "moved", "deny"),
+    ("GET", "/literature/{document_id}"): only(lit.LITERATURE_READERS, "ok", "deny"),
+    ("GET", "/literature/{document_id}/file"): only(lit.LITERATURE_READERS, "ok", "deny"),
+    ("POST", "/literature/{document_id}/share"): only(lit.LITERATURE_OWNERS, "moved", "deny"),
+    ("POST", "/literature/{document_id}/withdraw"): only(lit.LITERATURE_OWNERS, "moved", "deny"),
     # Static files (the stylesheet and scripts): public, they hold nothing of a case.
     ("GET", "/static"): row("ok", anonymous="ok"),
 }
@@ -269,6 +349,29 @@ def _act(w: World, actor: str) -> httpx.Response:
     )
 
 
+def _on_fresh_request(suffix: str, data: dict[str, str]) -> Callable[[World, str], httpx.Response]:
+    def send(w: World, actor: str) -> httpx.Response:
+        request_id = w.fresh_request()
+        return w.client(actor).post(
+            f"/requests/{request_id}/{suffix}", data={**data, "csrf": w.token(actor)}
+        )
+
+    return send
+
+
+COOPERATION_FORMS: dict[str, dict[str, str]] = {
+    "participation/propose": {"representatives": "A. Ivanov; Investigator; KAZ-MVD",
+                              "date_from": "2030-01-01", "date_to": "2030-01-02",
+                              "actions": "Search"},
+    "participation/answer": {"proposal": "1", "decision": "agreed"},
+    "participation/record": {"proposal": "1", "took_0": "A. Ivanov"},
+    "consultations": {"bodies": "KAZ-MVD, RUS-MVD", "persons": "A. Ivanov",
+                      "held_on": "2020-01-01", "subject": "request", "outcome": "Agreed"},
+    "costs/propose": {"shares": "requesting; Travel"},
+    "costs/answer": {"proposal": "1", "decision": "accepted"},
+}  # fmt: skip
+
+
 def _on_fresh_record(suffix: str, data: dict[str, str]) -> Callable[[World, str], httpx.Response]:
     def send(w: World, actor: str) -> httpx.Response:
         record_id = w.fresh_record()
@@ -295,6 +398,19 @@ def _import(w: World, actor: str) -> httpx.Response:
     return w.client(actor).post("/records/import", data=data, files=files)
 
 
+def _read_notification(w: World, actor: str) -> httpx.Response:
+    """The owner's newest notification: a fresh record of theirs matches the others."""
+    w.fresh_record()
+    correlation.run_pending(w.engine, w.clock.now)
+    n = correlation_notifications.c
+    with w.engine.connect() as conn:
+        newest = conn.execute(
+            select(func.max(n.id)).where(n.officer_id == ACTORS["owner"])
+        ).scalar_one()
+    assert newest is not None, "the owner was not notified of the new correlation"
+    return w.client(actor).post(f"/notifications/{newest}/read", data={"csrf": w.token(actor)})
+
+
 def _static(w: World, actor: str) -> httpx.Response:
     return w.client(actor).get("/static/style.css")
 
@@ -311,6 +427,10 @@ def _rec(w: World) -> str:
 REQ = ((*REQUEST_SECRETS, "{request_id}"), REQUEST_READERS)
 REC = ((*RECORD_SECRETS, "{record_id}"), RECORD_READERS)
 BOTH = (REQ[0] + REC[0], REQUEST_READERS & RECORD_READERS)
+OPS = (ops.OPERATION_SECRETS, ops.OPERATION_READERS)
+TR = (tr.TRAINING_SECRETS, tr.TRAINING_READERS)
+RES = (res.RESEARCH_SECRETS, res.RESEARCH_READERS)
+LIT = (lit.LITERATURE_SECRETS, lit.LITERATURE_READERS)
 
 CALLS: dict[Route, Call] = {
     ("GET", "/"): Call(get("/")),
@@ -332,6 +452,10 @@ CALLS: dict[Route, Call] = {
         get(lambda w: f"{_req(w)}/attachments/{w.sha256}"), *REQ
     ),
     ("POST", "/requests/{request_id}/act"): Call(_act, *REQ),
+    **{
+        ("POST", f"/requests/{{request_id}}/{path}"): Call(_on_fresh_request(path, data), *REQ)
+        for path, data in COOPERATION_FORMS.items()
+    },
     ("GET", "/records"): Call(get("/records"), *REC),
     ("GET", "/records/new"): Call(get("/records/new"), *REC),
     ("POST", "/records/new"): Call(post("/records/new", ACTOR_RECORD), *REC),
@@ -356,8 +480,40 @@ CALLS: dict[Route, Call] = {
         _on_fresh_record("consent", {"purpose": "training", "justification": "A course"}), *REC
     ),
     ("GET", "/consents"): Call(get("/consents"), *REC),
+    ("GET", "/calendar"): Call(get("/calendar"), *REQ),
+    ("GET", "/calendar.ics"): Call(get("/calendar.ics"), *REQ),
     ("POST", "/consents/{consent_id}"): Call(_answer_consent, *REC),
     ("GET", "/search"): Call(get("/search", q="Kairat Akhmetov", **READ), *REC),
+    ("GET", "/notifications"): Call(get("/notifications"), *REC),
+    ("POST", "/notifications/read"): Call(post("/notifications/read", {}), *REC),
+    ("POST", "/notifications/{notification_id}/read"): Call(_read_notification, *REC),
+    ("GET", "/operations"): Call(get("/operations"), *OPS),
+    ("GET", "/operations/new"): Call(get("/operations/new"), *OPS),
+    ("POST", "/operations/new"): Call(post("/operations/new", ops.ACTOR_OPERATION), *OPS),
+    ("GET", "/operations/{operation_id}"): Call(ops.show(), *OPS),
+    ("POST", "/operations/{operation_id}/act"): Call(ops.report, *OPS),
+    ("GET", "/operations/{operation_id}/summary.pdf"): Call(ops.show("/summary.pdf"), *OPS),
+    ("GET", "/training"): Call(get("/training"), *TR),
+    ("GET", "/training/new"): Call(get("/training/new"), *TR),
+    ("POST", "/training/new"): Call(tr.announce, *TR),
+    ("GET", "/training/{event_id}"): Call(tr.show, *TR),
+    ("POST", "/training/{event_id}/act"): Call(tr.nominate, *TR),
+    ("GET", "/research"): Call(get("/research"), *RES),
+    ("GET", "/research/new"): Call(get("/research/new"), *RES),
+    ("POST", "/research/new"): Call(res.propose(), *RES),
+    ("GET", "/research/{project_id}"): Call(res.show, *RES),
+    ("POST", "/research/{project_id}/act"): Call(res.post_result, *RES),
+    ("GET", "/literature"): Call(get("/literature"), *LIT),
+    ("GET", "/literature/new"): Call(get("/literature/new"), *LIT),
+    ("POST", "/literature/new"): Call(lit.add, *LIT),
+    ("GET", "/literature/{document_id}"): Call(lit.show(), *LIT),
+    ("GET", "/literature/{document_id}/file"): Call(lit.show("/file"), *LIT),
+    ("POST", "/literature/{document_id}/share"): Call(
+        lit.on_fresh("share", {"party.TJK": "1"}), *LIT
+    ),
+    ("POST", "/literature/{document_id}/withdraw"): Call(
+        lit.on_fresh("withdraw", {"reason": "A newer edition"}), *LIT
+    ),
     ("GET", "/static"): Call(_static, *BOTH),
 }
 

@@ -18,6 +18,7 @@ form and of signing out. Here:
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -193,6 +194,23 @@ FORMS: dict[str, dict[str, str]] = {
     "/records/{record_id}/revoke": {"reason": "The information proved wrong"},
     "/records/{record_id}/consent": {"purpose": "training", "justification": "A course"},
     "/consents/{consent_id}": {"decision": "grant", "reason": ""},
+    "/requests/{request_id}/participation/propose": {"representatives": "A. Seitkali, inspector"},
+    "/requests/{request_id}/participation/answer": {"decision": "agreed"},
+    "/requests/{request_id}/participation/record": {"names": "A. Seitkali"},
+    "/requests/{request_id}/consultations": {"outcome": "Agreed to wait", "bodies": "RUS-MVD"},
+    "/requests/{request_id}/costs/propose": {"description": "The requesting Party pays"},
+    "/requests/{request_id}/costs/answer": {"decision": "accept"},
+    "/notifications/read": {},
+    "/notifications/{notification_id}/read": {},
+    "/operations/new": {"name": "Operation Phishnet"},
+    "/operations/{operation_id}/act": {"action": "cancel", "text": "No longer needed"},
+    "/training/new": {"title": "A seminar"},
+    "/training/{event_id}/act": {"action": "cancel", "text": "No longer needed"},
+    "/research/new": {"title": "A study"},
+    "/research/{project_id}/act": {"action": "cancel", "text": "No longer needed"},
+    "/literature/new": {"title": "A handbook"},
+    "/literature/{document_id}/share": {"party.TJK": "1"},
+    "/literature/{document_id}/withdraw": {},
 }
 
 
@@ -223,7 +241,8 @@ def test_a_post_without_the_sessions_token_is_refused(
         "record_id": world.record_id,
         "consent_id": world.consent_id,
     }
-    url = path.format(**ids)
+    # The other modules' ids need not exist: the token is checked before anything is looked up.
+    url = path.format_map(defaultdict(lambda: "X-2026-00001", ids))
     data = dict(FORMS[path])
     if token == "wrong":
         data["csrf"] = "0" * 43

@@ -1,4 +1,4 @@
-"""The calendar of a body: request deadlines and operation dates, its export audited."""
+"""The calendar of a body: request deadlines, operation and training dates, its export audited."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ import pytest
 from sqlalchemy import Engine, select
 
 from ozara.core.actions import Action
-from ozara.core.calendar import EntryKind
+from ozara.core.calendar import Entry, EntryKind
 from ozara.core.operations import OperationAction, OperationCommand
+from ozara.core.training import TrainingAction
 from ozara.services import calendar as svc
 from ozara.services import operations as operations_svc
 from ozara.services.requests import AccessDenied
 from ozara.store import tables as t
 from ozara.store.uow import SqlUnitOfWork
 from tests.conftest import Clock
+from tests.services import test_training_services as training
 from tests.services.test_operation_services import propose
 from tests.services.test_request_services import act, create
 
@@ -129,3 +131,36 @@ def test_the_export_is_audited_and_carries_no_task_text(node: Engine, clock: Clo
 def test_an_officer_of_no_body_has_no_calendar(node: Engine, clock: Clock) -> None:
     with SqlUnitOfWork(node) as uow, pytest.raises(AccessDenied, match="no competent body"):
         svc.entries(uow, "auditor", clock.now)
+
+
+def test_training_events_for_the_host_and_the_invited_and_their_nomination_deadline(
+    node: Engine, clock: Clock
+) -> None:
+    eid = training.announce(node, clock)  # RUS 2 places, BLR 1; 2026-03-10..12, by 02-20
+
+    def found(who: str) -> dict[EntryKind, Entry]:
+        with SqlUnitOfWork(node) as uow:
+            return {e.kind: e for e in svc.entries(uow, who, clock.now) if e.ref == eid}
+
+    host = found("kaz-mvd.officer")
+    assert set(host) == {EntryKind.TRAINING_EVENT}  # the host does not nominate
+    event = host[EntryKind.TRAINING_EVENT]
+    assert (event.day, event.end, event.body_id) == (date(2026, 3, 10), date(2026, 3, 12),
+                                                     "KAZ-MVD")  # fmt: skip
+    assert event.path == f"/training/{eid}" and event.detail == training.seminar()["title"]
+    rus = found("rus-fsb.officer")  # every body of an invited Party
+    assert set(rus) == {EntryKind.TRAINING_EVENT, EntryKind.NOMINATION_DEADLINE}
+    deadline = rus[EntryKind.NOMINATION_DEADLINE]
+    assert (deadline.day, deadline.body_id, deadline.done) == (date(2026, 2, 20), "RUS-FSB",
+                                                               False)  # fmt: skip
+    assert found("kgz-mvd.officer") == {}  # Kyrgyzstan has no places
+    # Russia's places all nominated: nothing left to do by the deadline.
+    training.nominate(node, clock, eid, training.RUS, "Ivanov")
+    training.nominate(node, clock, eid, training.FSB, "Petrov")
+    assert found("rus-mvd.officer")[EntryKind.NOMINATION_DEADLINE].done
+    assert not found("blr-mvd.officer")[EntryKind.NOMINATION_DEADLINE].done
+    # Closed for nominations: the deadline goes, the event stays; cancelled: both go.
+    training.act(node, clock, eid, training.KAZ, TrainingAction.CLOSE)
+    assert set(found("blr-mvd.officer")) == {EntryKind.TRAINING_EVENT}
+    training.act(node, clock, eid, training.KAZ_HEAD, TrainingAction.CANCEL, text="No hall")
+    assert found("blr-mvd.officer") == {} and found("kaz-mvd.officer") == {}

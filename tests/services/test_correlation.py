@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from ozara.core.actions import Action
 from ozara.core.correlation import MatchKind, Subject, SubjectType
+from ozara.core.lifecycle import Command
 from ozara.core.parties import Party
 from ozara.core.records import Purpose
 from ozara.core.rules import ProtocolError
@@ -381,3 +383,42 @@ def test_requests_correlate_with_each_other_and_another_partys_case_stays_unseen
     # the case of the body it is addressed to.
     with pytest.raises(req.AccessDenied):
         links(node, clock, russian, who="arm-police.officer")
+
+
+def test_once_sent_the_requested_body_sees_the_requests_correlations_as_its_party_may(
+    node: Engine, clock: Clock
+) -> None:
+    """A draft is the requesting body's alone (core/access.can_view, Art. 6 para 3); sent,
+    it is the requested body's case too, and its matches are shown to that body under
+    Art. 10 like any other: its own records in full, a record of the requesting Party
+    shared for another purpose as a match to ask about, one never shared not at all."""
+    mail = [ident("email", "boss@fraud.example")]
+    russian = record(node, clock, RUS, identifiers=mail)
+    for_training = record(node, clock, KAZ, identifiers=mail, share_with=(Party.RUSSIA,),
+                          purposes=("training",))  # fmt: skip
+    kazakh_only = record(node, clock, KAZ, identifiers=mail)
+    case = request(node, clock, "Письма с boss@fraud.example")
+    work(node, clock)
+    with pytest.raises(req.AccessDenied):
+        links(node, clock, case, who=RUS)
+    for who, action in (("kaz-mvd.head", Action.SIGN), (KAZ, Action.SEND)):
+        with SqlUnitOfWork(node) as uow:
+            req.act(uow, case.id, Command(action), who, clock.now)
+    seen = links(node, clock, case, who=RUS)
+    assert [(v.other, v.readable) for v in seen] == [
+        (str(russian), True), (str(for_training), False),
+    ]  # fmt: skip
+    assert seen[0].evidence[0].value_b == "boss@fraud.example"
+    assert seen[1] == corr.LinkView(str(for_training), False, "KAZ-MVD", may_ask_consent=True)
+    # The requesting body sees its own two; the Russian record was never shared with it.
+    assert {v.other for v in links(node, clock, case)} == {str(for_training), str(kazakh_only)}
+    # Forwarded within Russia, the new holder reads the matches; the first addressee too.
+    with SqlUnitOfWork(node) as uow:
+        req.act(uow, case.id, Command(Action.RECEIVE), "rus-mvd.liaison", clock.now)
+    with SqlUnitOfWork(node) as uow:
+        req.act(uow, case.id, Command(Action.FORWARD, target_body="RUS-FSB"), RUS, clock.now)
+    fsb = links(node, clock, case, who="rus-fsb.officer")
+    assert [(v.other, v.readable) for v in fsb] == [
+        (str(russian), True), (str(for_training), False),
+    ]  # fmt: skip
+    assert [v.other for v in links(node, clock, case, who=RUS)] == [str(russian), str(for_training)]

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from ozara.core.lifecycle import Action
 from ozara.crypto import DEFAULT_SUITE_ID
 from ozara.documents import NodeKeys, generate_node_keys
 from ozara.documents.fields import format_time
+from ozara.services.node import demo_officers, init_node
 from ozara.store import audit as store_audit
 from ozara.store import audit_context, db
 from ozara.store import tables as t
@@ -41,7 +43,7 @@ from ozara.store.audit import (
 )
 from ozara.store.audit_export import export, verify_export
 from ozara.store.uow import SqlUnitOfWork
-from tests.conftest import Clock
+from tests.conftest import Clock, _postgres_engine
 from tests.services.test_request_services import act, create
 
 LIFECYCLE = [
@@ -536,3 +538,222 @@ def test_an_entry_carries_the_origin_the_adapter_declared(node: Engine, clock: C
     ]
     # The origin is hashed with the rest of the entry: the chain verifies as a whole.
     assert verify_chain(node).intact
+
+
+# --- on PostgreSQL the database checks the entries itself (issue 7: at hashing speed) ------
+
+
+@pytest.fixture
+def pg_node(postgres_server: str, clock: Clock) -> Iterator[Engine]:
+    """A node on PostgreSQL with requests' entries and one entry whose strings need
+    escaping (the serializer's encoding, which the database leaves to Python)."""
+    for engine in _postgres_engine(postgres_server):
+        init_node(engine, clock.now, demo_officers())
+        busy(engine, clock, requests=2)
+        record(engine, clock, actor_id='a "quoted" \\ officer', object_id="KAZ\nMVD",
+               body_id=None, details={"причина": "отказ", "n": 2})  # fmt: skip
+        busy(engine, clock, requests=1)
+        yield engine
+
+
+def escaped(engine: Engine) -> int:
+    return int(next(r.id for r in rows(engine) if r.object_id == "KAZ\nMVD"))
+
+
+def both_ways(engine: Engine, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> Any:
+    """``verify_chain`` in the database and by reading every page in Python: the same
+    report. Returns it, and the entries the database left to Python."""
+    walked: list[int] = []
+    walk_rows = store_audit._walk_rows
+
+    def spy(conn: Any, page: Any, *args: Any) -> Any:
+        walked.extend(int(row[0]) for row in page)
+        return walk_rows(conn, page, *args)
+
+    def no_pages(*args: Any) -> None:
+        raise AssertionError("the database path read the log page by page")
+
+    with monkeypatch.context() as m:
+        m.setattr(store_audit, "_walk_rows", spy)
+        m.setattr(store_audit, "_walk_pages", no_pages)
+        in_database = verify_chain(engine, **kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(store_audit, "_walk_in_database", store_audit._walk_pages)
+        by_pages = verify_chain(engine, **kwargs)
+    assert in_database == by_pages
+    return in_database, walked
+
+
+@pytest.mark.postgres
+def test_postgres_checks_an_intact_chain_without_python_reading_it(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last, last_hash = head(pg_node)
+    for batch in (3, 10_000):
+        report, walked = both_ways(pg_node, monkeypatch, batch=batch)
+        assert report.intact and (report.checked, report.last_id) == (last, last)
+        assert report.last_hash == last_hash
+        assert walked == [escaped(pg_node)]  # the one entry the template does not encode
+    report, walked = both_ways(pg_node, monkeypatch, start_id=5, end_id=last - 2)
+    assert report.intact and report.checked == last - 6
+    # An entry rewritten with its own values lies elsewhere in the table now: the scan of
+    # the links names it and the one after it, Python finds them intact.
+    sql(pg_node, "UPDATE audit_log SET ruleset = ruleset WHERE id = 6")
+    report, walked = both_ways(pg_node, monkeypatch)
+    assert report.intact and set(walked) <= {6, 7, escaped(pg_node)}
+
+
+def change(column: str, value: str) -> str:
+    return f"UPDATE audit_log SET {column} = {value} WHERE id = :id"
+
+
+ALTERATIONS = [
+    change("action", "action || '.x'"),
+    change("actor_id", "actor_id || '.x'"),
+    change("body_id", "CASE WHEN body_id IS NULL THEN 'KAZ-MVD' END"),
+    change("object_type", "'operation'"),
+    change("object_id", "object_id || '.x'"),
+    change("object_id", "'KAZ\"MVD'"),  # a string that needs escaping now
+    change("details", """CAST('{"state_from":"draft"}' AS json)"""),
+    change("details", "CAST(' ' || details::text AS json)"),  # another spelling: intact
+    change("ruleset", "'r0'"),
+    change("at", "at + interval '1 microsecond'"),
+    change("at", "date_trunc('second', at)"),
+    change("prev_hash", "repeat('1', 64)"),
+    change("entry_hash", "repeat('0', 64)"),
+    change("entry_hash", "upper(entry_hash)"),
+    "DELETE FROM audit_log WHERE id = :id",
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", ALTERATIONS)
+@pytest.mark.parametrize("which", ["ordinary", "escaped"])
+def test_postgres_names_the_entry_python_names(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch, statement: str, which: str
+) -> None:
+    target = escaped(pg_node) - (2 if which == "ordinary" else 0)  # a request's entry
+    sql(pg_node, statement, id=target)
+    report, _ = both_ways(pg_node, monkeypatch)
+    respelled = "' ' || details" in statement
+    assert report.intact == respelled, report.broken
+    if not respelled:
+        expected = Problem.REMOVED if statement.startswith("DELETE") else Problem.ALTERED
+        assert (report.broken.entry_id, report.broken.problem) == (target, expected)
+        assert report.checked == target - 1
+    # Entries after it still hold together among themselves (a changed hash aside: the
+    # entry after it is chained to the hash it had).
+    after, _ = both_ways(pg_node, monkeypatch, start_id=target + 1)
+    assert after.intact != ("entry_hash" in statement)
+
+
+@pytest.mark.postgres
+def test_postgres_finds_removed_swapped_and_rechained_entries(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last, _ = head(pg_node)
+    sql(pg_node, "DELETE FROM audit_log WHERE id IN (1, :last)", last=last)
+    report, _ = both_ways(pg_node, monkeypatch, batch=4)
+    assert report.broken is not None
+    assert (report.broken.entry_id, report.broken.problem) == (1, Problem.REMOVED)
+    report, _ = both_ways(pg_node, monkeypatch, start_id=2)
+    assert report.broken is not None
+    assert (report.broken.entry_id, report.broken.problem) == (last, Problem.REMOVED)
+
+    columns = [*CONTENT, "ruleset", "prev_hash", "entry_hash"]
+    swap(pg_node, 4, 9, columns)  # whole entries moved, hashes and all
+    report, _ = both_ways(pg_node, monkeypatch, start_id=2)
+    assert report.broken is not None
+    assert (report.broken.entry_id, report.broken.problem) == (4, Problem.REORDERED)
+    swap(pg_node, 4, 9, columns)
+    swap(pg_node, 7, 8, CONTENT)  # content alone swapped under the hashes
+    report, _ = both_ways(pg_node, monkeypatch, start_id=2)
+    assert report.broken is not None
+    assert (report.broken.entry_id, report.broken.problem) == (7, Problem.ALTERED)
+
+
+@pytest.mark.postgres
+def test_postgres_finds_an_entry_chained_to_another_hash(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry given another ``prev_hash`` and rehashed over it: its content gives its
+    hash, the link does not hold, and the entry before it is named."""
+    entry = rows(pg_node)[9]
+    forged = {name: getattr(entry, name) for name in MEMBERS}
+    forged |= {"at": format_time(entry.at), "prev_hash": "1" * 64}
+    digest = hashlib.sha256(rfc8785.dumps(forged)).hexdigest()
+    sql(pg_node, "UPDATE audit_log SET prev_hash = :p, entry_hash = :h WHERE id = :id",
+        p="1" * 64, h=digest, id=entry.id)  # fmt: skip
+    report, _ = both_ways(pg_node, monkeypatch)
+    assert report.broken is not None
+    assert (report.broken.entry_id, report.broken.problem) == (entry.id - 1, Problem.ALTERED)
+    assert f"entry #{entry.id} was chained to" in report.broken.note
+    # From the entry itself on, nothing before it to blame: it is not chained.
+    report, _ = both_ways(pg_node, monkeypatch, start_id=entry.id)
+    assert report.broken is not None and report.broken.entry_id == entry.id
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("at", ["0999-05-01 10:00:00.5+00", "2026-05-01 10:00:00+00"])
+def test_postgres_writes_instants_as_python_does(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch, at: str
+) -> None:
+    """Rehashed after the change (a consistent rewrite): years under 1000, instants with no
+    fraction of a second encode as ``format_time`` writes them."""
+    sql(pg_node, "UPDATE audit_log SET at = CAST(:at AS timestamptz) WHERE id = 8", at=at)
+    rewrite_from(pg_node, 8)
+    report, walked = both_ways(pg_node, monkeypatch)
+    assert report.intact and 8 not in walked
+
+
+@pytest.mark.postgres
+def test_postgres_catches_a_rewrite_with_the_checkpoint(
+    pg_node: Engine, clock: Clock, keys: NodeKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed = checkpoint(pg_node, keys, clock.now)
+    busy(pg_node, clock, requests=1)
+    sql(pg_node, "UPDATE audit_log SET actor_id = 'someone.else' WHERE id = 10")
+    rewrite_from(pg_node, 10)
+    report, _ = both_ways(pg_node, monkeypatch, public_key=keys.signing.public)
+    assert report.broken is not None and report.checkpoints == 1
+    assert (report.broken.entry_id, report.broken.problem) == (
+        signed["last_id"], Problem.REWRITTEN,
+    )  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_postgres_finds_every_string_the_template_cannot_carry(postgres_server: str) -> None:
+    """``_PG_PLAIN`` (PostgreSQL's JSON escaping adds nothing) is ``_NEEDS_ESCAPE``."""
+    samples = [chr(c) for c in range(1, 0x80)] + ["é", "\u2028", "\U0001f600", "", "KAZ-MVD"]
+    samples += [f"a{s}b" for s in samples]
+    plain = store_audit._PG_PLAIN.format("s")
+    for engine in _postgres_engine(postgres_server):
+        with engine.connect() as conn:
+            found = conn.execute(
+                text(f"SELECT s, {plain} FROM unnest(CAST(:a AS text[])) AS s"), {"a": samples}
+            ).all()
+    assert {str(r[0]): bool(r[1]) for r in found} == {
+        s: store_audit._NEEDS_ESCAPE(s) is None for s in samples
+    }
+
+
+@pytest.mark.postgres
+def test_postgres_reads_pages_where_it_cannot_check_the_template(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Details not kept verbatim (``jsonb``), or an autocommit connection (no snapshot, no
+    settings for the link scan): the entries are read page by page, as on SQLite."""
+    pages: list[int] = []
+    walk_pages = store_audit._walk_pages
+
+    def spy(*args: Any) -> Any:
+        pages.append(1)
+        return walk_pages(*args)
+
+    monkeypatch.setattr(store_audit, "_walk_pages", spy)
+    with monkeypatch.context() as m:
+        m.setattr(store_audit, "_PG_CAN", "SELECT 'UTF8', 'jsonb'")
+        assert verify_chain(pg_node).intact and pages == [1]
+    autocommit = pg_node.execution_options(isolation_level="AUTOCOMMIT")
+    assert verify_chain(autocommit).intact and pages == [1, 1]
+    assert verify_chain(pg_node).intact and pages == [1, 1]

@@ -16,6 +16,7 @@ from ozara.core.correlation import (
     Subject,
     SubjectType,
     Term,
+    link_key,
 )
 from ozara.store import correlations as store
 from ozara.store import db
@@ -118,18 +119,19 @@ def test_links_are_written_once_kept_updated_and_removed(store_db: Engine) -> No
     a, b, c = rec("a"), req("b"), rec("c")
     email = Evidence(MatchKind.IDENTIFIER, "substance", "x@y.kz", "identifiers", "x@y.kz", 1.0)
     with store_db.begin() as conn:
-        assert store.write_links(conn, b, [(a, email), (c, email)], NOW) == 2
+        assert len(store.write_links(conn, b, [(a, email), (c, email)], NOW).new) == 2
     later = NOW + timedelta(hours=1)
     with store_db.begin() as conn:
         # Found again from the other side: the same link, turned, first finding kept.
-        assert store.write_links(conn, a, [(b, email.swapped())], later) == 0
+        assert store.write_links(conn, a, [(b, email.swapped())], later) == store.LinkChanges()
         [link] = store.links_of(conn, a)
         assert (link.key.a, link.key.b, link.found_at) == (a, b, NOW)
         assert link.evidence == (email.swapped(),) and link.other(a) == b
     phone = Evidence(MatchKind.IDENTIFIER, "substance", "+77011234567", "identifiers",
                      "+77011234567", 1.0)  # fmt: skip
     with store_db.begin() as conn:
-        assert store.write_links(conn, b, [(a, email), (a, phone)], later) == 0
+        changes = store.write_links(conn, b, [(a, email), (a, phone)], later)
+        assert changes == store.LinkChanges(gone=(link_key(b, c, MatchKind.IDENTIFIER),))
         links = store.links_of(conn, b)
     assert [str(link.other(b)) for link in links] == ["record:a"]
     assert len(links[0].evidence) == 2 and links[0].found_at == NOW
