@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from sqlalchemy import Engine
@@ -15,7 +16,10 @@ from sqlalchemy.exc import ArgumentError
 from ozara.core.rules import ProtocolError, violation
 from ozara.federation.trust_store import TrustHolder, load_trust_state
 from ozara.store import at_rest, db
+from ozara.store.uow import SqlUnitOfWork
 from ozara.transport.nodefiles import NodeConfig, NodeFilesError, load_node
+
+P = TypeVar("P")
 
 DatabaseOpt = Annotated[
     str | None,
@@ -110,3 +114,22 @@ def parse_at(value: str | None) -> datetime:
 def node_dir_option(help_text: str) -> Any:
     """``--node-dir`` (or ``OZARA_NODE_DIR``): the node directory ``ozara serve`` reads."""
     return typer.Option("--node-dir", envvar="OZARA_NODE_DIR", file_okay=False, help=help_text)
+
+
+#: ``--node-dir`` of a command whose change travels to the other nodes.
+SendingNodeDirOpt = Annotated[
+    Path | None,
+    node_dir_option("This node's directory: the change is sent to the other nodes, signed."),
+]
+
+
+def federated_session(
+    database: str | None, node_dir: Path | None, peers: Callable[[NodeConfig, TrustHolder], P]
+) -> tuple[SqlUnitOfWork, P | None]:
+    """A unit of work on the node's database, and with ``--node-dir`` the module's federated
+    peers built from the node's files (without it, the change stays on this node)."""
+    engine = engine_for(database, node_dir)
+    if node_dir is None:
+        return SqlUnitOfWork(engine), None
+    config = node_files(node_dir)
+    return SqlUnitOfWork(engine), peers(config, node_trust(engine, config))

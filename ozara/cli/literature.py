@@ -19,11 +19,9 @@ from ozara.cli.common import (
     AsOpt,
     DatabaseOpt,
     JsonOpt,
-    engine_for,
+    SendingNodeDirOpt,
     fail,
-    node_dir_option,
-    node_files,
-    node_trust,
+    federated_session,
     read_json,
     utc_now,
 )
@@ -37,20 +35,15 @@ literature_app = typer.Typer(
     help="The library of exchanged literature (Art. 5 para 6): add, share, search, withdraw.",
     no_args_is_help=True,
 )
-NodeDirOpt = Annotated[
-    Path | None,
-    node_dir_option("This node's directory: the change is sent to the other nodes, signed."),
-]
+NodeDirOpt = SendingNodeDirOpt
 
 
 def _session(
     database: str | None, node_dir: Path | None
 ) -> tuple[SqlUnitOfWork, svc.LiteraturePeers | None]:
-    engine = engine_for(database, node_dir)
-    if node_dir is None:
-        return SqlUnitOfWork(engine), None
-    config = node_files(node_dir)
-    return SqlUnitOfWork(engine), FederatedLiteraturePeers(config.keys, node_trust(engine, config))
+    return federated_session(
+        database, node_dir, lambda c, trust: FederatedLiteraturePeers(c.keys, trust)
+    )
 
 
 def _parties(values: list[str]) -> list[Party]:

@@ -20,11 +20,9 @@ from ozara.cli.common import (
     AsOpt,
     DatabaseOpt,
     JsonOpt,
-    engine_for,
+    SendingNodeDirOpt,
     fail,
-    node_dir_option,
-    node_files,
-    node_trust,
+    federated_session,
     read_json,
     utc_now,
 )
@@ -43,22 +41,16 @@ operation_app = typer.Typer(
     no_args_is_help=True,
 )
 
-NodeDirOpt = Annotated[
-    Path | None,
-    node_dir_option("This node's directory: the change is sent to the other nodes, signed."),
-]
+NodeDirOpt = SendingNodeDirOpt
 A = OperationAction
 
 
 def _session(
     database: str | None, node_dir: Path | None
 ) -> tuple[SqlUnitOfWork, svc.OperationPeers | None]:
-    engine = engine_for(database, node_dir)
-    if node_dir is None:
-        return SqlUnitOfWork(engine), None
-    config = node_files(node_dir)
-    peers = FederatedOperationPeers(config.keys, node_trust(engine, config), config.officer_keys)
-    return SqlUnitOfWork(engine), peers
+    return federated_session(
+        database, node_dir, lambda c, trust: FederatedOperationPeers(c.keys, trust, c.officer_keys)
+    )
 
 
 def _act(

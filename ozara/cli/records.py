@@ -19,9 +19,9 @@ from ozara.cli.common import (
     AsOpt,
     DatabaseOpt,
     JsonOpt,
+    SendingNodeDirOpt,
     engine_for,
     fail,
-    node_dir_option,
     node_files,
     node_trust,
     read_json,
@@ -42,10 +42,7 @@ consent_app = typer.Typer(help="Consent to another purpose (Art. 10 para 2).")
 records_app.add_typer(consent_app, name="consent")
 records_io.register(records_app)
 
-NodeDirOpt = Annotated[
-    Path | None,
-    node_dir_option("This node's directory: the change is sent to the other nodes, signed."),
-]
+NodeDirOpt = SendingNodeDirOpt
 PurposeOpt = Annotated[
     str, typer.Option("--purpose", help="What the information is used for (Art. 10 para 2).")
 ]

@@ -18,11 +18,9 @@ from ozara.cli.common import (
     AsOpt,
     DatabaseOpt,
     JsonOpt,
-    engine_for,
+    SendingNodeDirOpt,
     fail,
-    node_dir_option,
-    node_files,
-    node_trust,
+    federated_session,
     read_json,
     utc_now,
 )
@@ -35,22 +33,16 @@ research_app = typer.Typer(
     help="Joint research projects (Art. 5 para 6): propose, join, results, final results.",
     no_args_is_help=True,
 )
-NodeDirOpt = Annotated[
-    Path | None,
-    node_dir_option("This node's directory: the change is sent to the other nodes, signed."),
-]
+NodeDirOpt = SendingNodeDirOpt
 A = ResearchAction
 
 
 def _session(
     database: str | None, node_dir: Path | None
 ) -> tuple[SqlUnitOfWork, svc.ResearchPeers | None]:
-    engine = engine_for(database, node_dir)
-    if node_dir is None:
-        return SqlUnitOfWork(engine), None
-    config = node_files(node_dir)
-    peers = FederatedResearchPeers(config.keys, node_trust(engine, config), config.officer_keys)
-    return SqlUnitOfWork(engine), peers
+    return federated_session(
+        database, node_dir, lambda c, trust: FederatedResearchPeers(c.keys, trust, c.officer_keys)
+    )
 
 
 def _act(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from ozara.core.cooperation import (
+from ozara.core.cooperation_values import (
     Consultation,
     Cooperation,
     CostProposal,

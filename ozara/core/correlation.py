@@ -9,6 +9,10 @@ a URL and its host, a domain with a known top-level domain, a wallet, a ``servic
 account handle), each checked by the normalizers of ``core.identifiers``; a name is never
 guessed from running text. Its attached files offer their SHA-256.
 
+Common infrastructure (``core.common_terms``: a platform's host such as ``t.me`` or
+``www.instagram.com``, a shared-hosting suffix, a public resolver's address) is never a
+term by itself; the full URL, handle or e-mail address on such a platform still is.
+
 A link joins two subjects, unordered (``link_key``: the smaller first), so that it is
 stored once whichever of the two found it; one link per pair and kind of match, holding
 every piece of evidence of that kind.
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ozara.core.common_terms import is_common
 from ozara.core.identifiers import (
     Identifier,
     IdentifierKind,
@@ -181,15 +186,21 @@ def record_extract(content: RecordContent) -> Extract:
 
 
 def _add_identifier(terms: dict[tuple[str, str], Term], i: Identifier, field: str) -> None:
-    terms.setdefault((i.kind.value, i.value), Term(i.kind.value, i.value, field))
+    """``i``, a URL's host, and the parents of its domain, each once (the first field it
+    was found in); common infrastructure (``core.common_terms``) is left out."""
+    _add(terms, i.kind.value, i.value, field)
     host = _host(i)
     if host is not None:
-        kind = IdentifierKind.DOMAIN.value
-        terms.setdefault((kind, host), Term(kind, host, field))
+        _add(terms, IdentifierKind.DOMAIN.value, host, field)
     name = i.value if i.kind is IdentifierKind.DOMAIN else host
     if name is not None:
         for parent in parent_domains(name)[1:]:
-            terms.setdefault((DOMAIN_PARENT, parent), Term(DOMAIN_PARENT, parent, field))
+            _add(terms, DOMAIN_PARENT, parent, field)
+
+
+def _add(terms: dict[tuple[str, str], Term], kind: str, value: str, field: str) -> None:
+    if not is_common(kind, value):
+        terms.setdefault((kind, value), Term(kind, value, field))
 
 
 def _host(i: Identifier) -> str | None:

@@ -281,6 +281,39 @@ def check_invited(
     return problems
 
 
+def designated_actor(actor: Officer, ctx: Context, now: datetime) -> Violation | None:
+    """The acting officer's body is designated now (Art. 4). Shared with research projects."""
+    body = ctx.registry.get(actor.body_id or "")
+    if body is None or not body.is_designated(now):
+        return violation("actor", "art4.designated", f"{actor.body_id} is not designated")
+    return None
+
+
+def joining_bound(lead_body: str, actor: Officer, ctx: Context, now: datetime) -> Violation | None:
+    """A body accepting an invitation: the Protocol binds its Party and the lead's today
+    (Art. 16), the first rule in the way. Shared with research projects (joining)."""
+    lead, body = ctx.registry.get(lead_body), ctx.registry.get(actor.body_id or "")
+    if lead is not None and body is not None:
+        pair = ctx.treaty.check_pair(lead.party, body.party, now.date())
+        return pair.violations[0] if pair.violations else None
+    return None
+
+
+def answered(  # noqa: PLR0917 -- whose answer, which, who, when, why
+    participants: tuple[Participant, ...],
+    body_id: str,
+    accepted: bool,
+    actor: Officer,
+    now: datetime,
+    text: str,
+) -> tuple[Participant, ...]:
+    """The participants once ``body_id`` accepted (or declined) the invitation, by ``actor``
+    with ``text``. Shared with research projects (join, decline)."""
+    answer = Participant(body_id, Answer.ACCEPTED if accepted else Answer.DECLINED, now,
+                         actor.id, text)  # fmt: skip
+    return tuple(answer if p.body_id == body_id else p for p in participants)
+
+
 def propose(  # noqa: PLR0917 -- the operation's id, its plan, its lead, who, the world, when
     operation_id: str, plan: Plan, lead_body: str, actor: Officer, ctx: Context, now: datetime
 ) -> Change:
@@ -317,9 +350,7 @@ def check(
     if problem is None and not actor.roles & spec.roles:
         problem = violation("actor", "lifecycle.role", f"{command.action.value}: another role")
     if problem is None:
-        body = ctx.registry.get(actor.body_id or "")
-        if body is None or not body.is_designated(now):
-            problem = violation("actor", "art4.designated", f"{actor.body_id} is not designated")
+        problem = designated_actor(actor, ctx, now)
     if problem is None:
         problem = _rules(operation, command, actor, ctx, now)
     if problem is not None:
@@ -384,10 +415,7 @@ def _rules(
     if action is OperationAction.LINK and (command.link_kind is None or not command.ref):
         return violation("ref", "art5.operation_required", "a request or a record")
     if action is OperationAction.ACCEPT:
-        lead, body = ctx.registry.get(operation.lead_body), ctx.registry.get(actor.body_id or "")
-        if lead is not None and body is not None:
-            pair = ctx.treaty.check_pair(lead.party, body.party, now.date())
-            return pair.violations[0] if pair.violations else None
+        return joining_bound(operation.lead_body, actor, ctx, now)
     needs_item = action in (OperationAction.ASSIGN_TASK, OperationAction.REPORT)
     if needs_item and not command.item_id:
         return violation("item_id", "input.type", "an id for the new item")
@@ -421,13 +449,9 @@ def transition(
     body, text, op = actor.body_id or "", command.text.strip(), operation
     match command.action:
         case OperationAction.ACCEPT | OperationAction.DECLINE:
-            answer = (
-                Answer.ACCEPTED if command.action is OperationAction.ACCEPT else Answer.DECLINED
-            )
-            answered = Participant(body, answer, now, actor.id, text)
-            op = replace(op, participants=tuple(
-                answered if p.body_id == body else p for p in op.participants
-            ))  # fmt: skip
+            accepted = command.action is OperationAction.ACCEPT
+            op = replace(op, participants=answered(op.participants, body, accepted, actor, now,
+                                                   text))  # fmt: skip
         case OperationAction.ASSIGN_TASK:
             assert command.item_id and command.body_id and command.due
             task = Task(command.item_id, command.body_id, text, command.due, now, actor.id)
@@ -476,5 +500,6 @@ def allowed_actions(
 __all__ = [
     "ACTIONS", "Answer", "Change", "Link", "LinkKind", "Operation", "OperationAction",
     "OperationCommand", "OperationState", "Participant", "Plan", "Report", "Summary", "Task",
-    "allowed_actions", "check", "check_invited", "check_proposal", "propose", "transition",
+    "allowed_actions", "answered", "check", "check_invited", "check_proposal",
+    "designated_actor", "joining_bound", "propose", "transition",
 ]  # fmt: skip

@@ -18,7 +18,14 @@ from typing import Any
 
 from ozara.core.actions import HEAD, OPS
 from ozara.core.lifecycle import Context
-from ozara.core.operations import Answer, Participant, check_invited
+from ozara.core.operations import (
+    Answer,
+    Participant,
+    answered,
+    check_invited,
+    designated_actor,
+    joining_bound,
+)
 from ozara.core.parties import Officer, Role
 from ozara.core.rules import Decision, Violation, violation
 
@@ -216,9 +223,7 @@ def check(
         detail = f"{command.action.value}: the head of the body or a deputy"
         problem = violation("actor", "art5.research_role", detail)
     if problem is None:
-        body = ctx.registry.get(actor.body_id or "")
-        if body is None or not body.is_designated(now):
-            problem = violation("actor", "art4.designated", f"{actor.body_id} is not designated")
+        problem = designated_actor(actor, ctx, now)
     if problem is None:
         problem = _rules(project, command, spec, actor, ctx, now)
     if problem is not None:
@@ -273,10 +278,7 @@ def _rules(  # noqa: PLR0917
         if any(r.id == command.item_id for r in project.results):
             return violation("item_id", "input.type", "a result with this id exists")
     if action is ResearchAction.JOIN:
-        lead, body = ctx.registry.get(project.lead_body), ctx.registry.get(actor.body_id or "")
-        if lead is not None and body is not None:
-            pair = ctx.treaty.check_pair(lead.party, body.party, now.date())
-            return pair.violations[0] if pair.violations else None
+        return joining_bound(project.lead_body, actor, ctx, now)
     return None
 
 
@@ -291,12 +293,7 @@ def transition(
     match command.action:
         case ResearchAction.JOIN | ResearchAction.DECLINE:
             joined = command.action is ResearchAction.JOIN
-            answer = Participant(
-                body, Answer.ACCEPTED if joined else Answer.DECLINED, now, actor.id, text
-            )
-            p = replace(p, participants=tuple(
-                answer if x.body_id == body else x for x in p.participants
-            ))  # fmt: skip
+            p = replace(p, participants=answered(p.participants, body, joined, actor, now, text))
         case ResearchAction.ADD_RESEARCHER:
             p = replace(p, researchers=(*p.researchers, Researcher(body, text, now, actor.id)))
         case ResearchAction.POST_RESULT:

@@ -44,7 +44,6 @@ from ozara.documents import (
     OfficerSignature,
     TrustList,
     TrustState,
-    officer_signature,
 )
 from ozara.services.operations import audit_change, command_details, context
 from ozara.store.operations import OperationRepository, StoredOperation
@@ -53,17 +52,15 @@ from ozara.store.uow import SqlUnitOfWork
 
 from .actors import (
     bodies_of,
-    hosts,
     remote_officer,
     require_hosted,
     require_plausible_time,
-    signed_by_head,
     via,
 )
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
 from .fanout import body_nodes, send_to_nodes
 from .operation_documents import action_body, proposal_body, read_action, read_proposal
-from .requests import SignatoryKeyMissing, signer_role
+from .replicated import check_update, head_signature, require_led_here, sign_as_head, update_actor
 
 _T = DocumentType
 
@@ -145,15 +142,11 @@ class FederatedOperationPeers:
     def _sign(
         self, uow: SqlUnitOfWork, body: JSONObject, actor: Officer, operation: Operation
     ) -> OfficerSignature:
-        pair = self.officer_keys.get(actor.id)
-        if pair is None:
-            raise SignatoryKeyMissing(
-                f"officer {actor.id} has no signing key on node {self.keys.node_id} "
-                f"(officers/{actor.id}.json); the joint summary of an operation leaving the "
-                "node is signed by the head of the lead body or a deputy (Art. 5 para 3): "
-                "nothing was changed"
-            )
-        signature = officer_signature(body, actor.id, signer_role(actor), pair)
+        signature = sign_as_head(
+            self.officer_keys, self.keys.node_id, actor, body,
+            "the joint summary of an operation leaving the node is signed by the head of "
+            "the lead body or a deputy (Art. 5 para 3)",
+        )  # fmt: skip
         OperationRepository(uow.connection).set_signature(operation.id, signature.to_json())
         return signature
 
@@ -216,13 +209,13 @@ def handle_action(ctx: HandlerContext, item: InboxItem) -> Result:
     """On the lead's node: an invited body's action, decided here and sent on to all."""
     document = item.document
     body = read_action(document.body, update=False)
-    trust = ctx.trust_state.current
-    require_hosted(trust, document.sender, body.actor_body)
-    if body.actor_node != document.sender:
-        raise Refused(f"{document.sender} vouches only for its own officers; nothing applied")
     stored = _held(ctx, body.operation_id)
-    if stored is None or not hosts(trust, document.recipient, stored.operation.lead_body):
-        raise Refused(f"operation {body.operation_id} is not led from here; nothing applied")
+    require_led_here(
+        ctx, document, actor_body=body.actor_body, actor_node=body.actor_node,
+        lead_body=None if stored is None else stored.operation.lead_body,
+        refusal=f"operation {body.operation_id} is not led from here",
+    )  # fmt: skip
+    assert stored is not None
     before = stored.operation
     require_plausible_time(body.at, now=ctx.now, not_before=before.created_at, what="the action")
     actor = remote_officer(body.actor_id, document.sender, body.actor_body, body.actor_roles)
@@ -243,33 +236,24 @@ def handle_update(ctx: HandlerContext, item: InboxItem) -> Result:
     """On an invited body's node: an action as the lead's node applied it, replayed here."""
     document = item.document
     body = read_action(document.body, update=True)
-    trust = ctx.trust_state.current
     stored = _held(ctx, body.operation_id)
     if stored is None:
         raise Deferred(f"operation {body.operation_id} is not held here yet")
     copy = stored.operation
-    require_hosted(trust, document.sender, copy.lead_body)
-    require_hosted(trust, body.actor_node, body.actor_body)
-    require_plausible_time(body.at, now=ctx.now, not_before=copy.created_at, what="the update")
-    assert body.version is not None
-    if copy.version < body.version:
-        raise Deferred(f"operation {copy.id}: version {body.version} follows {copy.version}")
-    if copy.version > body.version:
-        return Result("unchanged", f"operation {copy.id}: version {body.version} applied")
-    if body.actor_node == document.recipient:  # one of this node's officers, acting earlier
-        actor = Officer(body.actor_id, body.actor_id, body.actor_body, body.actor_roles)
-    else:
-        actor = remote_officer(body.actor_id, body.actor_node, body.actor_body, body.actor_roles)
+    applied = check_update(
+        ctx, document, body, noun="operation", file_id=copy.id, lead_body=copy.lead_body,
+        created_at=copy.created_at, held_version=copy.version,
+    )  # fmt: skip
+    if applied is not None:
+        return applied
+    actor = update_actor(body, document.recipient)
     signature = None
     if body.command.action is OperationAction.CLOSE:
-        if not signed_by_head(document.officer_signatures, body.actor_id):
-            raise Refused(
-                f"the summary of operation {copy.id} is not signed by {body.actor_id}, head "
-                "of the lead body or a deputy (Art. 5 para 3); nothing applied"
-            )
-        signature = next(
-            s.to_json() for s in document.officer_signatures if s.officer_id == body.actor_id
-        )
+        signature = head_signature(
+            document, body.actor_id,
+            f"the summary of operation {copy.id} is not signed by {body.actor_id}, head of "
+            "the lead body or a deputy (Art. 5 para 3)",
+        )  # fmt: skip
     change = transition(copy, body.command, actor, context(ctx.uow), body.at)
     OperationRepository(ctx.uow.connection).save(
         change.operation, copy, ctx.now, summary_signature=signature

@@ -46,7 +46,6 @@ from ozara.documents import (
     NodeKeys,
     OfficerSignature,
     TrustState,
-    officer_signature,
 )
 from ozara.documents import fields as f
 from ozara.services.operations import context
@@ -56,17 +55,15 @@ from ozara.store.uow import SqlUnitOfWork
 
 from .actors import (
     bodies_of,
-    hosts,
     remote_officer,
     require_hosted,
     require_plausible_time,
-    signed_by_head,
     via,
 )
 from .context import Handler, HandlerContext, InboxItem, Refused, Result
 from .fanout import body_nodes, send_to_nodes
 from .payloads import PayloadError
-from .requests import SignatoryKeyMissing, signer_role
+from .replicated import head_signature, require_led_here, sign_as_head
 
 _T = DocumentType
 _ACTION_KEYS = ("project_id", "at", "actor", "action", "text", "document_id", "item_id")
@@ -136,15 +133,11 @@ class FederatedResearchPeers:
     def _sign(
         self, uow: SqlUnitOfWork, body: JSONObject, actor: Officer, project: Project
     ) -> OfficerSignature:
-        pair = self.officer_keys.get(actor.id)
-        if pair is None:
-            raise SignatoryKeyMissing(
-                f"officer {actor.id} has no signing key on node {self.keys.node_id} "
-                f"(officers/{actor.id}.json); the final results of a research project are "
-                "signed by the head of the lead body or a deputy (Art. 5 para 6): nothing was "
-                "changed"
-            )
-        signature = officer_signature(body, actor.id, signer_role(actor), pair)
+        signature = sign_as_head(
+            self.officer_keys, self.keys.node_id, actor, body,
+            "the final results of a research project are signed by the head of the lead body "
+            "or a deputy (Art. 5 para 6)",
+        )  # fmt: skip
         ResearchRepository(uow.connection).set_signature(project.id, signature.to_json())
         return signature
 
@@ -163,15 +156,11 @@ def handle_project(ctx: HandlerContext, item: InboxItem) -> Result:
         raise Refused(f"research project {project.id} invites no body of {document.recipient}")
     signature = None
     if project.state is ResearchState.COMPLETED:
-        final = project.final
-        if final is None or not signed_by_head(document.officer_signatures, final.signed_by):
-            raise Refused(
-                f"the final results of research project {project.id} are not signed by the "
-                "head of the lead body or a deputy (Art. 5 para 6); nothing applied"
-            )
-        signature = next(
-            s.to_json() for s in document.officer_signatures if s.officer_id == final.signed_by
-        )
+        signature = head_signature(
+            document, None if project.final is None else project.final.signed_by,
+            f"the final results of research project {project.id} are not signed by the head "
+            "of the lead body or a deputy (Art. 5 para 6)",
+        )  # fmt: skip
     repo = ResearchRepository(ctx.uow.connection)
     lead = remote_officer(project.created_by, document.sender, project.lead_body, OPS)
     held = repo.find(project.id)
@@ -218,14 +207,14 @@ def handle_action(ctx: HandlerContext, item: InboxItem) -> Result:
         actor_body, actor_node = f.get_identifier(who, "body_id"), f.get_identifier(who, "node")
     except (f.FieldError, ValueError) as exc:
         raise PayloadError(f"research_action: {exc}") from None
-    trust = ctx.trust_state.current
-    require_hosted(trust, document.sender, actor_body)
-    if actor_node != document.sender:
-        raise Refused(f"{document.sender} vouches only for its own officers; nothing applied")
     repo = ResearchRepository(ctx.uow.connection)
     held = repo.find(project_id)
-    if held is None or not hosts(trust, document.recipient, held.project.lead_body):
-        raise Refused(f"research project {project_id} is not led from here; nothing applied")
+    require_led_here(
+        ctx, document, actor_body=actor_body, actor_node=actor_node,
+        lead_body=None if held is None else held.project.lead_body,
+        refusal=f"research project {project_id} is not led from here",
+    )  # fmt: skip
+    assert held is not None
     before = held.project
     require_plausible_time(at, now=ctx.now, not_before=before.created_at, what="the action")
     actor = remote_officer(actor_id, document.sender, actor_body, roles)

@@ -37,7 +37,6 @@ from ozara.documents import (
     OfficerSignature,
     TrustList,
     TrustState,
-    officer_signature,
 )
 from ozara.services.operations import context
 from ozara.services.training import audit_change, command_details
@@ -47,16 +46,15 @@ from ozara.store.uow import SqlUnitOfWork
 
 from .actors import (
     bodies_of,
-    hosts,
     remote_officer,
     require_hosted,
     require_plausible_time,
-    signed_by_head,
     via,
 )
 from .context import Deferred, Handler, HandlerContext, InboxItem, Refused, Result
 from .fanout import party_nodes, send_to_nodes
-from .requests import SignatoryKeyMissing, Unroutable, hosting_node, signer_role
+from .replicated import check_update, head_signature, require_led_here, sign_as_head, update_actor
+from .requests import Unroutable, hosting_node
 from .training_documents import (
     action_body,
     announcement_body,
@@ -165,15 +163,11 @@ class FederatedTrainingPeers:
         self, uow: SqlUnitOfWork, body: JSONObject, actor: Officer, event: TrainingEvent,
         what: str,
     ) -> OfficerSignature:  # fmt: skip
-        pair = self.officer_keys.get(actor.id)
-        if pair is None:
-            raise SignatoryKeyMissing(
-                f"officer {actor.id} has no signing key on node {self.keys.node_id} "
-                f"(officers/{actor.id}.json); {what} of training event {event.id} leaving the "
-                "node is signed by the head of the host body or a deputy (Art. 5 para 4): "
-                "nothing was changed"
-            )
-        return officer_signature(body, actor.id, signer_role(actor), pair)
+        return sign_as_head(
+            self.officer_keys, self.keys.node_id, actor, body,
+            f"{what} of training event {event.id} leaving the node is signed by the head of "
+            "the host body or a deputy (Art. 5 para 4)",
+        )  # fmt: skip
 
 
 # -- the receiving side -----------------------------------------------------------------
@@ -198,17 +192,14 @@ def handle_announcement(ctx: HandlerContext, item: InboxItem) -> Result:
         raise Refused(f"training event {body.event_id} invites no Party of {document.recipient}")
     if _held(ctx, body.event_id) is not None:
         return Result("unchanged", f"training event {body.event_id} is held already")
-    if not signed_by_head(document.officer_signatures, body.created_by):
-        raise Refused(
-            f"training event {body.event_id} is not signed by {body.created_by}, head of the "
-            "host body or a deputy (Art. 5 para 4); nothing applied"
-        )
+    signature = head_signature(
+        document, body.created_by,
+        f"training event {body.event_id} is not signed by {body.created_by}, head of the "
+        "host body or a deputy (Art. 5 para 4)",
+    )  # fmt: skip
     head = remote_officer(body.created_by, document.sender, body.host_body, HEAD)
     change = announce(body.event_id, announcement, body.host_body, head, context(ctx.uow),
                       body.created_at)  # fmt: skip
-    signature = next(
-        s.to_json() for s in document.officer_signatures if s.officer_id == body.created_by
-    )
     TrainingRepository(ctx.uow.connection).add(
         change.event, ctx.now, received_from=document.sender, signature=signature
     )
@@ -222,13 +213,13 @@ def handle_action(ctx: HandlerContext, item: InboxItem) -> Result:
     """On the host's node: an invited body's action, decided here and sent on to all."""
     document = item.document
     body = read_action(document.body, update=False)
-    trust = ctx.trust_state.current
-    require_hosted(trust, document.sender, body.actor_body)
-    if body.actor_node != document.sender:
-        raise Refused(f"{document.sender} vouches only for its own officers; nothing applied")
     stored = _held(ctx, body.event_id)
-    if stored is None or not hosts(trust, document.recipient, stored.event.host_body):
-        raise Refused(f"training event {body.event_id} is not hosted here; nothing applied")
+    require_led_here(
+        ctx, document, actor_body=body.actor_body, actor_node=body.actor_node,
+        lead_body=None if stored is None else stored.event.host_body,
+        refusal=f"training event {body.event_id} is not hosted here",
+    )  # fmt: skip
+    assert stored is not None
     before = stored.event
     require_plausible_time(body.at, now=ctx.now, not_before=before.created_at, what="the action")
     actor = remote_officer(body.actor_id, document.sender, body.actor_body, body.actor_roles)
@@ -249,30 +240,23 @@ def handle_update(ctx: HandlerContext, item: InboxItem) -> Result:
     """On an invited Party's node: an action as the host's node applied it, replayed here."""
     document = item.document
     body = read_action(document.body, update=True)
-    trust = ctx.trust_state.current
     stored = _held(ctx, body.event_id)
     if stored is None:
         raise Deferred(f"training event {body.event_id} is not held here yet")
     copy = stored.event
-    require_hosted(trust, document.sender, copy.host_body)
-    require_hosted(trust, body.actor_node, body.actor_body)
-    require_plausible_time(body.at, now=ctx.now, not_before=copy.created_at, what="the update")
-    assert body.version is not None
-    if copy.version < body.version:
-        raise Deferred(f"training event {copy.id}: version {body.version} follows {copy.version}")
-    if copy.version > body.version:
-        return Result("unchanged", f"training event {copy.id}: version {body.version} applied")
-    if body.actor_node == document.recipient:  # one of this node's officers, acting earlier
-        actor = Officer(body.actor_id, body.actor_id, body.actor_body, body.actor_roles)
-    else:
-        actor = remote_officer(body.actor_id, body.actor_node, body.actor_body, body.actor_roles)
-    if body.command.action in _SIGNED and not signed_by_head(
-        document.officer_signatures, body.actor_id
-    ):
-        raise Refused(
+    applied = check_update(
+        ctx, document, body, noun="training event", file_id=copy.id, lead_body=copy.host_body,
+        created_at=copy.created_at, held_version=copy.version,
+    )  # fmt: skip
+    if applied is not None:
+        return applied
+    actor = update_actor(body, document.recipient)
+    if body.command.action in _SIGNED:
+        head_signature(
+            document, body.actor_id,
             f"the cancellation of training event {copy.id} is not signed by {body.actor_id}, "
-            "head of the host body or a deputy (Art. 5 para 4); nothing applied"
-        )
+            "head of the host body or a deputy (Art. 5 para 4)",
+        )  # fmt: skip
     change = transition(copy, body.command, actor, context(ctx.uow), body.at)
     TrainingRepository(ctx.uow.connection).save(change.event, copy, ctx.now)
     audit_change(ctx.uow, ctx.now, actor, change.name, change.event, change.decision,

@@ -8,9 +8,10 @@ without rendering anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from ozara.core.events import Side
 from ozara.core.requests import AssistanceKind, CrimeCategory
 from ozara.core.rules import RULES, article_in
 
@@ -143,6 +144,63 @@ def has_notice(event_name: str) -> bool:
     return event_name in NOTICE_KINDS
 
 
+#: The statement of the cooperation on a request (Art. 8, 11, 12): a document of its own,
+#: apart from the written request, whose signed content it does not change.
+COOPERATION_TITLE = "Сведения о взаимодействии по запросу"
+COOPERATION_LEAD = (
+    "Сообщаем сведения о взаимодействии компетентных органов при исполнении запроса "
+    "{request}. Настоящие сведения не являются частью запроса и не изменяют его "
+    "подписанного содержания."
+)
+PARTICIPATION_SECTION = (
+    "Участие представителей запрашивающего органа в исполнении запроса "
+    f"({rule_article_ru('art8.participation')})"
+)
+CONSULTATION_SECTION = f"Консультации и переговоры ({rule_article_ru('art11.consultation')})"
+COSTS_SECTION = f"Расходы ({rule_article_ru('art12.costs')})"
+PARTICIPATION_RU: dict[str, str] = {
+    "heading": "Согласие на участие № {number}",
+    "representatives": "Представители (Ф. И. О., должность, орган)",
+    "period": "Сроки участия: с {start} по {end}",
+    "actions": "Действия, в исполнении которых участвуют представители",
+    "answered": "Согласовано запрашиваемым органом: {date}",
+    "took_part": "Приняли участие в исполнении запроса",
+    "nobody": "Представители в исполнении запроса не участвовали.",
+}
+CONSULTATION_RU: dict[str, str] = {
+    "heading": "Консультация № {number} от {date}",
+    "bodies": "Компетентные органы",
+    "persons": "Участники",
+    "subject": "Предмет",
+    "outcome": "Итоги",
+}
+#: What a consultation is about (``core.cooperation.SUBJECTS``).
+SUBJECTS_RU: dict[str, str] = {
+    "request": "исполнение запроса",
+    "refusal": "отказ в исполнении запроса",
+    "conditions": "условия исполнения запроса",
+    "postponement": "отсрочка исполнения запроса",
+    "participation": "участие представителей запрашивающего органа",
+    "costs": "расходы по исполнению запроса",
+    "other": "иное",
+}
+COSTS_RU: dict[str, str] = {
+    "heading": "Соглашение о расходах № {number}, принято {date}",
+    "shares": "Распределение расходов",
+    "description": "Пояснение",
+    "own": (
+        "Каждая Сторона самостоятельно несёт расходы, возникающие в связи с исполнением "
+        f"запроса ({rule_article_ru('art12.costs')} {PROTOCOL_RU}): иной порядок по "
+        "данному запросу не согласован."
+    ),
+}
+#: Who bears a share of the costs: "расходы несёт ..." (nominative).
+SIDES_RU: dict[Side, str] = {
+    Side.REQUESTING: "запрашивающая Сторона",
+    Side.REQUESTED: "запрашиваемая Сторона",
+}
+COOPERATION_HASH_LABEL = "Хэш сведений о взаимодействии (SHA-256, канонический JSON RFC 8785):"
+
 _MONTHS = (
     "января", "февраля", "марта", "апреля", "мая", "июня",
     "июля", "августа", "сентября", "октября", "ноября", "декабря",
@@ -162,3 +220,8 @@ def date_ru(moment: datetime, zone: ZoneInfo, *, with_time: bool = True) -> str:
 def size_ru(size: int) -> str:
     """``1 048 576 байт``: digits grouped by non-breaking spaces, as Russian writes numbers."""
     return f"{size:,}".replace(",", "\u00a0") + " байт"
+
+
+def day_ru(day: date) -> str:
+    """``1 февраля 2025 г.``: a calendar day, as stated (no time, no zone)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year} г."

@@ -118,6 +118,13 @@ class Sheet(FPDF):
             self.write_text(subtitle, size=SMALL_SIZE + 0.5, align="C")
         self.ln(4)
 
+    def section(self, title: str) -> None:
+        """A section's title, bold and kept with what follows it."""
+        self.keep_with_next(5)
+        self.ln(2)
+        self.write_text(title, bold=True, size=BODY_SIZE + 1)
+        self.ln(2)
+
     def field(self, label: str, value: str) -> None:
         """A labelled field: the label in bold on its own line, the value in full below it."""
         self.keep_with_next()

@@ -6,7 +6,8 @@ created, updated, received, revoked; a request created, received or changed): on
 so the storing transaction is never slowed by the matching. ``run_pending`` takes the
 queue in order, each subject in a transaction of its own: extract what it offers
 (``core.correlation``), write its terms, look up every other subject by index
-(``store.correlations``), and make its links exactly what was found. A record revoked (or
+(``store.correlations``: a value held by too many subjects links nothing and is logged as
+too common), and make its links exactly what was found. A record revoked (or
 a subject no longer held) loses its terms and all its links: its correlations disappear.
 A job that raises is rolled back and stays in the queue, its attempts counted.
 
@@ -20,6 +21,7 @@ hold at all is left out (its existence is not the Party's to know).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +48,12 @@ from ozara.store.records import RecordRepository
 from ozara.store.repository import NotFound, RequestRepository
 from ozara.store.uow import SqlUnitOfWork
 
-__all__ = ["LinkView", "enqueue", "links_for", "process", "rebuild", "run_pending"]
+__all__ = [
+    "LinkView", "Outcome", "correlate", "enqueue", "links_for", "process", "rebuild",
+    "run_pending",
+]  # fmt: skip
+
+_log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -57,12 +64,27 @@ def enqueue(uow: SqlUnitOfWork, subject_type: SubjectType | str, subject_id: str
     store.add_job(uow.connection, Subject(SubjectType(subject_type), subject_id), require_utc(now))
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What correlating one subject did: the number of new links, and the values it looked
+    up that were held by more than ``store.TOO_COMMON`` other subjects (they linked nothing)."""
+
+    new: int = 0
+    too_common: tuple[tuple[str, str], ...] = ()
+
+
 def process(conn: Connection, subject: Subject, now: datetime) -> int:
     """(Re)correlate one subject inside the caller's transaction; the number of new links.
 
     The officers concerned are notified of each new link in the same transaction
     (``services.notifications.announce``); a link gone takes its notifications with it. A
     revoked record, or a subject no longer held, loses its terms and links."""
+    return correlate(conn, subject, now).new
+
+
+def correlate(conn: Connection, subject: Subject, now: datetime) -> Outcome:
+    """``process``, saying which values were too common to link anything (each is logged,
+    so that a node's administrator sees what the common-infrastructure list lacks)."""
     if subject.type is SubjectType.RECORD:
         try:
             stored = RecordRepository(conn).get(subject.id)
@@ -78,7 +100,13 @@ def process(conn: Connection, subject: Subject, now: datetime) -> int:
             return _forget(conn, subject)
         extract = request_extract(request.content)
     store.replace_terms(conn, subject, extract.terms)
-    found = store.term_matches(conn, subject, extract.terms)
+    looked_up = store.lookup(conn, subject, extract.terms)
+    found = looked_up.found
+    for kind, value in looked_up.too_common:
+        _log.info(
+            "%s: %s %r is held by more than %d other subjects: too common, it links nothing",
+            subject, kind, value, store.TOO_COMMON,
+        )  # fmt: skip
     if extract.persons:
         found += store.person_matches(conn, subject.id, extract.persons, now)
     changes = store.write_links(conn, subject, found, now)
@@ -86,14 +114,14 @@ def process(conn: Connection, subject: Subject, now: datetime) -> int:
         notifications.forget_unlinked(conn, subject)
     # In this transaction: the officers' alerts are visible exactly when the links are.
     notifications.announce(conn, subject, changes.new, now)
-    return len(changes.new)
+    return Outcome(len(changes.new), looked_up.too_common)
 
 
-def _forget(conn: Connection, subject: Subject) -> int:
+def _forget(conn: Connection, subject: Subject) -> Outcome:
     store.forget_terms(conn, subject)
     store.forget_links(conn, subject)
     notifications.forget_unlinked(conn, subject)
-    return 0
+    return Outcome()
 
 
 def run_pending(engine: Engine, now: datetime, *, limit: int = 500) -> int:

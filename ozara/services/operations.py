@@ -40,6 +40,7 @@ from ozara.core.operations import (
 )
 from ozara.core.parties import Officer
 from ozara.core.rules import Decision, ProtocolError, violation
+from ozara.services.joint import audit_file_change, audit_viewed, body_officer
 from ozara.services.requests import AccessDenied
 from ozara.store.operations import OperationRepository, OperationRow
 from ozara.store.repository import NotFound
@@ -109,10 +110,7 @@ def context(uow: SqlUnitOfWork) -> Context:
 
 
 def _officer(uow: SqlUnitOfWork, actor_id: str) -> Officer:
-    actor = uow.registry.officer(actor_id)
-    if actor.body_id is None:
-        raise AccessDenied(f"{actor.id} belongs to no competent body: operations are theirs")
-    return actor
+    return body_officer(uow, actor_id, "operations are theirs")
 
 
 def audit_change(  # noqa: PLR0917
@@ -124,14 +122,7 @@ def audit_change(  # noqa: PLR0917
     decision: Decision,
     details: dict[str, Any] | None = None,
 ) -> None:
-    uow.audit.record(
-        at, actor_id=actor.id, body_id=actor.body_id, action=event, object_type="operation",
-        object_id=operation.id,
-        details={
-            "state": operation.state.value, "version": operation.version,
-            "articles": sorted(set(decision.articles)), **(details or {}),
-        },
-    )  # fmt: skip
+    audit_file_change(uow, at, actor, event, "operation", operation, decision.articles, details)
 
 
 def command_details(command: OperationCommand) -> dict[str, Any]:
@@ -247,10 +238,7 @@ def show_operation(
         stored.received_from,
         stored.summary_signature is not None,
     )
-    uow.audit.record(
-        now, actor_id=actor.id, body_id=actor.body_id, action="operation:viewed",
-        object_type="operation", object_id=operation_id,
-    )  # fmt: skip
+    audit_viewed(uow, now, actor, "operation:viewed", ("operation", operation_id))
     uow.commit()
     return view
 

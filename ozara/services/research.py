@@ -39,6 +39,7 @@ from ozara.core.research import (
 )
 from ozara.core.research_forms import parse_proposal
 from ozara.core.rules import Decision, ProtocolError, violation
+from ozara.services.joint import audit_file_change, audit_viewed, body_officer
 from ozara.services.operations import context
 from ozara.services.requests import AccessDenied
 from ozara.store.literature import LiteratureRepository
@@ -99,10 +100,7 @@ class ProjectView:
 
 
 def _officer(uow: SqlUnitOfWork, actor_id: str) -> Officer:
-    actor = uow.registry.officer(actor_id)
-    if actor.body_id is None:
-        raise AccessDenied(f"{actor.id} belongs to no competent body: research is theirs")
-    return actor
+    return body_officer(uow, actor_id, "research is theirs")
 
 
 def audit_change(  # noqa: PLR0917
@@ -114,13 +112,8 @@ def audit_change(  # noqa: PLR0917
     decision: Decision | None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    articles = sorted(set(decision.articles)) if decision else ["Art. 5 para 6"]
-    uow.audit.record(
-        at, actor_id=actor.id, body_id=actor.body_id, action=event, object_type="research",
-        object_id=project.id,
-        details={"state": project.state.value, "version": project.version,
-                 "articles": articles, **(details or {})},
-    )  # fmt: skip
+    articles = decision.articles if decision else ["Art. 5 para 6"]
+    audit_file_change(uow, at, actor, event, "research", project, articles, details)
 
 
 def command_details(command: ResearchCommand) -> dict[str, Any]:
@@ -217,10 +210,7 @@ def show_project(uow: SqlUnitOfWork, project_id: str, actor_id: str, now: dateti
         project, allowed_actions(project, actor, context(uow), now), stored.received_from,
         stored.final_signature is not None,
     )  # fmt: skip
-    uow.audit.record(
-        now, actor_id=actor.id, body_id=actor.body_id, action="research:viewed",
-        object_type="research", object_id=project_id,
-    )  # fmt: skip
+    audit_viewed(uow, now, actor, "research:viewed", ("research", project_id))
     uow.commit()
     return view
 

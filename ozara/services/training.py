@@ -40,6 +40,7 @@ from ozara.core.training import (
     transition,
 )
 from ozara.core.training_forms import parse_announcement
+from ozara.services.joint import audit_file_change, audit_viewed
 from ozara.services.operations import context
 from ozara.services.requests import AccessDenied
 from ozara.store.training import EventRow, TrainingRepository
@@ -121,14 +122,7 @@ def audit_change(  # noqa: PLR0917 -- the row's six parts
     decision: Decision,
     details: dict[str, Any] | None = None,
 ) -> None:
-    uow.audit.record(
-        at, actor_id=actor.id, body_id=actor.body_id, action=name,
-        object_type="training_event", object_id=event.id,
-        details={
-            "state": event.state.value, "version": event.version,
-            "articles": sorted(set(decision.articles)), **(details or {}),
-        },
-    )  # fmt: skip
+    audit_file_change(uow, at, actor, name, "training_event", event, decision.articles, details)
 
 
 def command_details(command: TrainingCommand) -> dict[str, Any]:
@@ -211,10 +205,7 @@ def show_event(uow: SqlUnitOfWork, event_id: str, actor_id: str, now: datetime) 
         stored.received_from,
         stored.announcement_signature is not None,
     )
-    uow.audit.record(
-        now, actor_id=actor.id, body_id=actor.body_id, action="training:viewed",
-        object_type="training_event", object_id=event_id,
-    )  # fmt: skip
+    audit_viewed(uow, now, actor, "training:viewed", ("training_event", event_id))
     uow.commit()
     return view
 

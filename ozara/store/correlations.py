@@ -10,7 +10,11 @@ persons and five million identifiers):
   ranges are stored in normal form; the addresses and ranges inside a range: a range scan
   on ``ip_first`` between its first and last address, capped at :data:`CAP`;
 - a domain under another: the parents of a domain by equality; its sub-domains through
-  the ``domain_parent`` terms each subject writes for its own domains' parents;
+  the ``domain_parent`` terms each subject writes for its own domains' parents, then the
+  names under it of the subjects found, in one statement capped at :data:`CAP`;
+- every equality reads at most ``TOO_COMMON + 1`` rows: a value held by more subjects links
+  nothing (:data:`TOO_COMMON`), and common infrastructure (``core.common_terms``) is never
+  looked up;
 - persons: the blocking keys of ``ozara.store.search`` (persons sharing exact keys with two
   parts of a name, or with its one part), ranked and capped as the search ranks them, then
   scored with ``core.names.similarity`` against ``MATCH_THRESHOLD``.
@@ -24,10 +28,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, union_all, update
 
+from ozara.core.common_terms import is_common
 from ozara.core.correlation import (
     DOMAIN_PARENT,
     FILE,
@@ -56,10 +61,18 @@ _J = t.correlation_jobs.c
 _T = t.correlation_terms.c
 _L = t.correlations.c
 #: At most this many addresses and ranges are taken inside one range (a /8 could hold
-#: millions: the first ones, in address order, are evidence enough).
+#: millions: the first ones, in address order, are evidence enough), and as many names
+#: under one domain (the first ones, in subject order).
 CAP = 200
+#: A value held by more than this many other subjects links nothing (``lookup``): it is
+#: too common to say anything (a host or a provider no one put on ``core.common_terms``),
+#: and reading its holders would make one subject cost thousands of links and alerts.
+#: Above ``search.BY_PARTS`` (400), the candidates the person stage ranks and keeps.
+TOO_COMMON = 500
 #: A job that failed this many times is left aside (``dead_jobs``), not retried forever.
 MAX_ATTEMPTS = 5
+
+_V = TypeVar("_V")
 
 _EQUAL_KINDS = frozenset({*(k.value for k in IdentifierKind), FILE})
 
@@ -147,13 +160,36 @@ def forget_terms(conn: Connection, subject: Subject) -> None:
 # -- lookups --------------------------------------------------------------------------------
 
 Found = tuple[Subject, Evidence]
+#: A (kind, value) looked up: a term of the subject, or a supernet or parent of one.
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What ``lookup`` found, and the values it left aside as held by too many subjects."""
+
+    found: list[Found]
+    #: The (kind, value) pairs looked up and held by more than :data:`TOO_COMMON` other
+    #: subjects: they linked nothing.
+    too_common: tuple[Key, ...] = ()
 
 
 def term_matches(conn: Connection, subject: Subject, terms: Sequence[Term]) -> list[Found]:
     """What other subjects' terms match ``terms``, as evidence from ``subject``'s side."""
+    return lookup(conn, subject, terms).found
+
+
+def lookup(conn: Connection, subject: Subject, terms: Sequence[Term]) -> Lookup:
+    """``term_matches``, saying which values were too common to link anything.
+
+    Every (kind, value) is read with ``LIMIT TOO_COMMON + 1`` on the ``(kind, value)``
+    index, in one statement per hundred values: a value held by more subjects is left
+    aside whole (an equality has no ranking to keep the best of it), so no term can make a
+    subject link to thousands. Common infrastructure (``core.common_terms``) is not looked
+    up at all, even were it stored before the list named it."""
     me = str(subject)
     # (kind, value) looked up → the subject's terms it stands for and the kind of match.
-    wanted: dict[tuple[str, str], list[tuple[Term, MatchKind]]] = defaultdict(list)
+    wanted: dict[Key, list[tuple[Term, MatchKind]]] = defaultdict(list)
     for term in terms:
         if term.kind in _EQUAL_KINDS:
             wanted[term.kind, term.value].append((term, MatchKind.IDENTIFIER))
@@ -167,45 +203,71 @@ def term_matches(conn: Connection, subject: Subject, terms: Sequence[Term]) -> l
             for net in supernets(term.value):
                 wanted[IdentifierKind.IP_RANGE.value, net].append((term, MatchKind.IN_RANGE))
     found: list[Found] = []
-    by_kind: dict[str, list[str]] = defaultdict(list)
-    for kind, value in wanted:
-        by_kind[kind].append(value)
-    for kind, values in sorted(by_kind.items()):
-        for chunk in _chunks(sorted(values), 500):
-            rows = conn.execute(
-                select(_T.subject, _T.kind, _T.value, _T.field).where(
-                    _T.kind == kind, _T.value.in_(chunk), _T.subject != me
-                )
-            ).all()
-            for row in rows:
-                other = Subject.parse(row.subject)
-                for term, match in wanted[row.kind, row.value]:
-                    if row.kind == DOMAIN_PARENT:
-                        found.extend(_subdomains_of(conn, other, term))
-                        continue
-                    score = SCORES[match]
-                    found.append((other, Evidence(
-                        match, term.field, term.value, row.field, row.value, score
-                    )))  # fmt: skip
+    too_common: list[Key] = []
+    # A domain of the subject → the other subjects holding names under it.
+    under: dict[Term, list[str]] = defaultdict(list)
+    held = _holders(conn, me, sorted(key for key in wanted if not is_common(*key)))
+    for key, rows in sorted(held.items()):
+        if len(rows) > TOO_COMMON:
+            too_common.append(key)
+            continue
+        for row in rows:
+            for term, match in wanted[key]:
+                if row.kind == DOMAIN_PARENT:
+                    under[term].append(row.subject)
+                    continue
+                score = SCORES[match]
+                found.append((Subject.parse(row.subject), Evidence(
+                    match, term.field, term.value, row.field, row.value, score
+                )))  # fmt: skip
+    for term, subjects in under.items():
+        found.extend(_subdomains(conn, term, subjects))
     for term in terms:
         if term.kind == IdentifierKind.IP_RANGE.value and usable_range(term.value):
             found.extend(_inside(conn, me, term))
-    return found
+    return Lookup(found, tuple(too_common))
 
 
-def _subdomains_of(conn: Connection, other: Subject, term: Term) -> list[Found]:
-    """``other``'s domains under ``term``'s domain (its terms are read by primary key)."""
+def _holders(conn: Connection, me: str, keys: list[Key]) -> dict[Key, list[Any]]:
+    """The other subjects' rows holding each (kind, value), at most ``TOO_COMMON + 1`` each:
+    one index probe per value, a hundred probes a statement (``UNION ALL`` of limited
+    sub-selects, which SQLite and PostgreSQL both take)."""
+    held: dict[Key, list[Any]] = defaultdict(list)
+    for chunk in _chunks(keys, 100):
+        probes = [
+            select(_T.subject, _T.kind, _T.value, _T.field)
+            .where(_T.kind == kind, _T.value == value, _T.subject != me)
+            .limit(TOO_COMMON + 1)
+            .subquery()
+            for kind, value in chunk
+        ]
+        selects = [select(probe) for probe in probes]
+        statement = selects[0] if len(selects) == 1 else union_all(*selects)
+        for row in conn.execute(statement):
+            held[row.kind, row.value].append(row)
+    return held
+
+
+def _subdomains(conn: Connection, term: Term, subjects: Sequence[str]) -> list[Found]:
+    """The names under ``term``'s domain that ``subjects`` hold (found through the
+    ``domain_parent`` terms): one statement reading their terms by primary key, the first
+    :data:`CAP` in subject order, as a range's contents are capped."""
     rows = conn.execute(
-        select(_T.value, _T.field).where(
-            _T.subject == str(other), _T.kind == IdentifierKind.DOMAIN.value
+        select(_T.subject, _T.value, _T.field)
+        .where(
+            _T.subject.in_(sorted(set(subjects))),
+            _T.kind == IdentifierKind.DOMAIN.value,
+            _T.value.endswith("." + term.value, autoescape=True),
         )
+        .order_by(_T.subject, _T.value)
+        .limit(CAP)
     ).all()
     score = SCORES[MatchKind.SUBDOMAIN]
     return [
-        (other, Evidence(MatchKind.SUBDOMAIN, term.field, term.value, r.field, r.value, score))
+        (Subject.parse(r.subject),
+         Evidence(MatchKind.SUBDOMAIN, term.field, term.value, r.field, r.value, score))
         for r in rows
-        if r.value.endswith("." + term.value)
-    ]
+    ]  # fmt: skip
 
 
 def _inside(conn: Connection, me: str, term: Term) -> list[Found]:
@@ -276,7 +338,7 @@ def person_matches(
     return found
 
 
-def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+def _chunks(values: list[_V], size: int) -> Iterable[list[_V]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
 

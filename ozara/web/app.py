@@ -29,6 +29,7 @@ from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
+from .api_v1 import add_user_api
 from .calendar_pages import add_calendar_pages
 from .documents import add_document_routes
 from .limits import BodyLimit
@@ -183,6 +184,7 @@ MODULES: tuple[Callable[[FastAPI, WebConfig], None], ...] = (
     add_training_pages,  # training events (Art. 5 para 4)
     add_joint_research,  # research and literature (Art. 5 para 6)
     add_calendar_pages,  # what is due across all of them
+    add_user_api,  # /api/v1: the officers' read-only JSON API, with its OpenAPI (issue 7)
 )
 
 

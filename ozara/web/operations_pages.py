@@ -28,17 +28,18 @@ from ozara.core.parties import Officer
 from ozara.core.requests import CrimeCategory
 from ozara.core.rules import ProtocolError, Violation
 from ozara.documents import OfficerSignature
-from ozara.federation.requests import SignatoryKeyMissing, Unroutable
+from ozara.federation.requests import Unroutable
 from ozara.pdf.operations import render_operation_summary
 from ozara.services import operations as svc
 from ozara.services.requests import AccessDenied
 from ozara.store.operations import OperationRepository
-from ozara.store.repository import ConcurrentChange, NotFound
+from ozara.store.repository import NotFound
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
 from . import operations_forms as of
 from .i18n import UTC
+from .joint_pages import CONFLICTS, acted, state_filter
 from .page import Forbidden, Page, WebConfig, page_for
 from .records_forms import explain, officer_id
 from .views import _Form
@@ -95,9 +96,7 @@ def add_operation_pages(app: FastAPI, config: WebConfig) -> None:
 
 
 def _list(page: Page) -> HTMLResponse:
-    q = page.request.query_params
-    raw = q.get("state") or ""
-    state = OperationState(raw) if raw in {s.value for s in OperationState} else None
+    state = state_filter(page, OperationState)
     try:
         with SqlUnitOfWork(page.config.engine) as uow:
             rows = svc.list_operations(uow, officer_id(page), state=state, limit=200)
@@ -179,10 +178,9 @@ def _act(page: Page, operation_id: str, form: dict[str, str]) -> Response:
         raise _no_body(page) from None
     except ProtocolError as e:
         return operation_page(page, operation_id, violations=list(e.violations), form=form)
-    except (Unroutable, SignatoryKeyMissing, ConcurrentChange) as e:
+    except CONFLICTS as e:
         return operation_page(page, operation_id, problem=str(e), form=form, status=409)
-    done = "sent" if outcome.forwarded else "done"
-    return RedirectResponse(f"/operations/{quote(operation_id)}?{done}={raw}", status_code=303)
+    return acted("/operations", operation_id, forwarded=outcome.forwarded, action=raw)
 
 
 def _outsider(page: Page, operation_id: str, body: str) -> str:

@@ -33,21 +33,22 @@ from ozara.core.research import ACTIONS as SPECS
 from ozara.core.research import ResearchAction, ResearchState, Result
 from ozara.core.rules import ProtocolError, Violation
 from ozara.documents import OfficerSignature
-from ozara.federation.requests import SignatoryKeyMissing, Unroutable
+from ozara.federation.requests import Unroutable
 from ozara.services import literature as literature_svc
 from ozara.services import research as svc
 from ozara.services.requests import AccessDenied
 from ozara.store.literature import LiteratureRepository
-from ozara.store.repository import ConcurrentChange, NotFound
+from ozara.store.repository import NotFound
 from ozara.store.research import ResearchRepository
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
 from . import research_forms as rf
 from .i18n import UTC
+from .joint_pages import CONFLICTS, acted, page_errors, state_filter
 from .literature_pages import add_literature_pages
 from .page import Forbidden, Page, WebConfig, page_for
-from .records_forms import explain, officer_id
+from .records_forms import officer_id
 from .views import _Form
 
 
@@ -102,8 +103,7 @@ def add_research_pages(app: FastAPI, config: WebConfig) -> None:
 
 
 def _list(page: Page) -> HTMLResponse:
-    raw = page.request.query_params.get("state") or ""
-    state = ResearchState(raw) if raw in {s.value for s in ResearchState} else None
+    state = state_filter(page, ResearchState)
     try:
         with SqlUnitOfWork(page.config.engine) as uow:
             rows = svc.list_projects(uow, officer_id(page), state=state, limit=200)
@@ -174,10 +174,9 @@ def _act(page: Page, project_id: str, form: dict[str, str]) -> Response:
         raise _no_body(page) from None
     except ProtocolError as e:
         return project_page(page, project_id, violations=list(e.violations), form=form)
-    except (Unroutable, SignatoryKeyMissing, ConcurrentChange) as e:
+    except CONFLICTS as e:
         return project_page(page, project_id, problem=str(e), form=form, status=409)
-    done = "sent" if outcome.forwarded else "done"
-    return RedirectResponse(f"/research/{quote(project_id)}?{done}={raw}", status_code=303)
+    return acted("/research", project_id, forwarded=outcome.forwarded, action=raw)
 
 
 def _outsider(page: Page, project_id: str, body: str) -> str:
@@ -231,8 +230,7 @@ def project_page(
         return i18n.local_time(moment, zone, page.lang) if moment else "—"
 
     field_errors, _ = rf.faults_by_field(violations or [], rf.action_field, page.lang)
-    errors = [problem] if problem else []
-    errors += [f"{v.field}: {explain(v, page.lang)}" for v in violations or []]
+    errors = page_errors(page, problem, violations)
     q = page.request.query_params
     fingerprint = None
     if stored.final_signature is not None:

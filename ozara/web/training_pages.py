@@ -42,13 +42,14 @@ from ozara.federation.requests import SignatoryKeyMissing, Unroutable
 from ozara.services import training as svc
 from ozara.services.operations import context
 from ozara.services.requests import AccessDenied
-from ozara.store.repository import ConcurrentChange, NotFound
+from ozara.store.repository import NotFound
 from ozara.store.training import TrainingRepository
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
 from . import training_forms as tf
 from .i18n import UTC
+from .joint_pages import CONFLICTS, acted, page_errors, state_filter
 from .page import Forbidden, Page, WebConfig, page_for
 from .records_forms import explain, officer_id
 from .views import _Form
@@ -113,8 +114,7 @@ def _viewer_party(page: Page) -> tuple[str, Party]:
 
 
 def _list(page: Page) -> HTMLResponse:
-    raw = page.request.query_params.get("state") or ""
-    state = EventState(raw) if raw in {s.value for s in EventState} else None
+    state = state_filter(page, EventState)
     body_id, party = _viewer_party(page)
     try:
         with SqlUnitOfWork(page.config.engine) as uow:
@@ -197,10 +197,9 @@ def _act(page: Page, event_id: str, form: dict[str, str]) -> Response:
         raise _no_body(page) from None
     except ProtocolError as e:
         return event_page(page, event_id, violations=list(e.violations), form=form)
-    except (Unroutable, SignatoryKeyMissing, ConcurrentChange) as e:
+    except CONFLICTS as e:
         return event_page(page, event_id, problem=str(e), form=form, status=409)
-    done = "sent" if outcome.forwarded else "done"
-    return RedirectResponse(f"/training/{quote(event_id)}?{done}={raw}", status_code=303)
+    return acted("/training", event_id, forwarded=outcome.forwarded, action=raw)
 
 
 def _view(page: Page, event_id: str) -> svc.EventView:
@@ -244,8 +243,7 @@ def event_page(
     # The host decides on every nomination; the other bodies see their own Party's only.
     shown = [n for n in ev.nominations if hosts or n.party is party]
     field_errors, _ = tf.sort_faults(violations or [], tf.action_field, page.lang)
-    errors = [problem] if problem else []
-    errors += [f"{v.field}: {explain(v, page.lang)}" for v in violations or []]
+    errors = page_errors(page, problem, violations)
     # A refused form stays on the page beside its refusal (with what was typed), even when
     # the action is no longer open (the last place was taken): the officer sees why.
     failed = (form or {}).get("action", "")

@@ -31,7 +31,7 @@ from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
 from .correlation_pages import request_matches
-from .documents import pdf_links
+from .documents import offers_cooperation, pdf_links
 from .i18n import UTC
 from .page import Forbidden, Page, WebConfig, page_for
 from .request_cooperation import cooperation_context
@@ -345,7 +345,9 @@ def _request_page(
         timeline=timeline, actions=actions, forward_targets=targets, documents=documents,
         body_name=lambda b: i18n.body_name(reg.get(b), b, page.lang),
         now_iso=page.now.isoformat(),
-        pdf_links=pdf_links(page, r.id, [e.name for e in view.events]),
+        pdf_links=pdf_links(
+            page, r.id, [e.name for e in view.events], cooperation=offers_cooperation(page, r)
+        ),
         files=[(a, a.sha256 in held) for a in r.content.attachments],
         **request_matches(page, r),
         **cooperation_context(page, r),

@@ -108,6 +108,32 @@ def test_a_record_offers_its_persons_and_every_identifier_with_its_field() -> No
     }
 
 
+def test_common_infrastructure_is_left_out_but_what_is_specific_on_it_is_kept() -> None:
+    doc = record_document(
+        identifiers=[
+            {"kind": "url", "value": "https://t.me/somechannel"},
+            {"kind": "url", "value": "https://www.instagram.com/"},
+            {"kind": "url", "value": "https://login.phish.github.io/x"},
+            {"kind": "ip", "value": "8.8.8.8"},
+            {"kind": "domain", "value": "gmail.com"},
+            {"kind": "handle", "value": "telegram:@somechannel"},
+        ],
+    )
+    doc["persons"][0]["identifiers"] = [{"kind": "email", "value": "Ivan@Gmail.com"}]
+    assert {(t.kind, t.value) for t in record_extract(parse_record(doc)).terms} == {
+        ("url", "https://t.me/somechannel"),
+        ("url", "https://login.phish.github.io/x"),
+        ("domain", "login.phish.github.io"),
+        (DOMAIN_PARENT, "phish.github.io"),  # github.io itself is no term
+        ("handle", "telegram:somechannel"),
+        ("email", "ivan@gmail.com"),
+    }
+    text = "Канал https://t.me/somechannel, резолвер 1.1.1.1, почта drop@mail.ru, www.vk.com"
+    assert {(t.kind, t.value) for t in request_extract(
+        parse_request(request_document(substance=text))
+    ).terms} == {("url", "https://t.me/somechannel"), ("email", "drop@mail.ru")}  # fmt: skip
+
+
 def test_a_link_is_one_unordered_pair_per_kind() -> None:
     key = link_key(B, A, MatchKind.IDENTIFIER)
     assert key == link_key(A, B, MatchKind.IDENTIFIER)

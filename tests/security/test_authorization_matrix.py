@@ -32,9 +32,10 @@ from typing import Literal
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 from sqlalchemy import func, select
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
+from starlette.routing import Route as PlainRoute
 
 from ozara.services import correlation
 from ozara.store.tables import correlation_notifications
@@ -124,6 +125,11 @@ MATRIX: dict[Route, dict[str, Outcome]] = {
     ("GET", "/requests/{request_id}/pdf"): REQUEST_PAGE,
     ("GET", "/requests/{request_id}/notices/{number}.pdf"): REQUEST_PAGE,
     ("GET", "/requests/{request_id}/attachments/{sha256}"): REQUEST_PAGE,
+    # The statement of the cooperation is a body's document: the auditor reads the request
+    # but has no body to issue it (ozara/web/documents.py).
+    ("GET", "/requests/{request_id}/cooperation.pdf"): only(
+        REQUEST_READERS - {"auditor"}, "ok", "deny"
+    ),
     # ``receive`` on a sent request: the requested body's, refused by the Protocol to the
     # requesting side and the auditor, denied to everyone else.
     ("POST", "/requests/{request_id}/act"): row(
@@ -234,20 +240,35 @@ MATRIX: dict[Route, dict[str, Outcome]] = {
     ("POST", "/literature/{document_id}/withdraw"): only(lit.LITERATURE_OWNERS, "moved", "deny"),
     # Static files (the stylesheet and scripts): public, they hold nothing of a case.
     ("GET", "/static"): row("ok", anonymous="ok"),
+    # The officers' JSON API (ozara/web/api_v1.py): the pages' access, a 401 (``refused``)
+    # instead of the sign-in form; its OpenAPI document is public (it holds no case).
+    ("GET", "/api/v1/openapi.json"): row("ok", anonymous="ok"),
+    ("GET", "/api/v1/me"): row("ok", anonymous="refused"),
+    ("GET", "/api/v1/requests"): row("ok", secretariat="deny", anonymous="refused"),
+    ("GET", "/api/v1/requests/{request_id}"): {**REQUEST_PAGE, "anonymous": "refused"},
+    ("GET", "/api/v1/calendar"): {**BODY_ONLY, "anonymous": "refused"},
+    ("GET", "/api/v1/notifications"): {**BODY_ONLY, "anonymous": "refused"},
 }
 
 
 def web_routes() -> set[Route]:
     """Every (method, path template) the web application answers, read from the app."""
     app = create_web_app(WebConfig(None, lambda: None, "KAZ-NODE"))  # type: ignore[arg-type,return-value]
+    return _routes(app.routes)
+
+
+def _routes(routes: list[BaseRoute], prefix: str = "") -> set[Route]:
     found: set[Route] = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            found |= {(method, route.path) for method in route.methods or () if method != "HEAD"}
+    for route in routes:
+        if isinstance(route, PlainRoute):  # a page, or a mounted API's route or schema
+            found |= {(method, prefix + route.path) for method in route.methods or ()
+                      if method != "HEAD"}  # fmt: skip
+        elif isinstance(route, Mount) and isinstance(route.app, FastAPI):  # /api/v1
+            found |= _routes(route.app.routes, prefix + route.path)
         elif isinstance(route, Mount):
-            found.add(("GET", route.path))
+            found.add(("GET", prefix + route.path))
         else:  # an unknown kind of route: it needs a row too
-            found.add(("?", str(getattr(route, "path", route))))
+            found.add(("?", prefix + str(getattr(route, "path", route))))
     return found
 
 
@@ -382,6 +403,16 @@ def _on_fresh_record(suffix: str, data: dict[str, str]) -> Callable[[World, str]
     return send
 
 
+def _cooperation_pdf(w: World, actor: str) -> httpx.Response:
+    """The statement on a fresh request the owner recorded a consultation on (the shared one
+    has no cooperation: its statement is a 404 to everyone)."""
+    request_id = w.fresh_request()
+    owner = w.client("owner")
+    data = {**COOPERATION_FORMS["consultations"], "csrf": w.token("owner")}
+    assert outcome_of(owner.post(f"/requests/{request_id}/consultations", data=data)) == "moved"
+    return w.client(actor).get(f"/requests/{request_id}/cooperation.pdf")
+
+
 def _answer_consent(w: World, actor: str) -> httpx.Response:
     consent_id = w.fresh_consent(w.fresh_record())
     return w.client(actor).post(
@@ -451,6 +482,7 @@ CALLS: dict[Route, Call] = {
     ("GET", "/requests/{request_id}/attachments/{sha256}"): Call(
         get(lambda w: f"{_req(w)}/attachments/{w.sha256}"), *REQ
     ),
+    ("GET", "/requests/{request_id}/cooperation.pdf"): Call(_cooperation_pdf, *REQ),
     ("POST", "/requests/{request_id}/act"): Call(_act, *REQ),
     **{
         ("POST", f"/requests/{{request_id}}/{path}"): Call(_on_fresh_request(path, data), *REQ)
@@ -515,6 +547,12 @@ CALLS: dict[Route, Call] = {
         lit.on_fresh("withdraw", {"reason": "A newer edition"}), *LIT
     ),
     ("GET", "/static"): Call(_static, *BOTH),
+    ("GET", "/api/v1/openapi.json"): Call(get("/api/v1/openapi.json"), *BOTH),
+    ("GET", "/api/v1/me"): Call(get("/api/v1/me"), *BOTH),
+    ("GET", "/api/v1/requests"): Call(get("/api/v1/requests", box="out"), *REQ),
+    ("GET", "/api/v1/requests/{request_id}"): Call(get(lambda w: f"/api/v1{_req(w)}"), *REQ),
+    ("GET", "/api/v1/calendar"): Call(get("/api/v1/calendar"), *REQ),
+    ("GET", "/api/v1/notifications"): Call(get("/api/v1/notifications"), *REC),
 }
 
 CASES = [
@@ -618,6 +656,7 @@ UNKNOWN: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/requests/KAZ-MVD-2026-99999", {}),
     ("GET", "/requests/{request_id}/notices/999.pdf", {}),
     ("GET", "/requests/{request_id}/attachments/" + "0" * 64, {}),
+    ("GET", "/requests/{request_id}/cooperation.pdf", {}),  # nothing to state on it
     ("POST", "/requests/KAZ-MVD-2026-99999/act", {"action": "withdraw"}),
     ("GET", "/records/no-such-record", READ),
     ("GET", "/records/no-such-record/stix", READ),
@@ -652,8 +691,9 @@ def test_an_unknown_object_is_a_404_to_its_reader_and_login_to_anyone(
         "/requests/KAZ-MVD-2026-99999/pdf",
         "/requests/KAZ-MVD-2026-99999/notices/0.pdf",
         "/requests/KAZ-MVD-2026-99999/attachments/" + "0" * 64,
+        "/requests/KAZ-MVD-2026-99999/cooperation.pdf",
     ],
-    ids=["pdf", "notice", "attachment"],
+    ids=["pdf", "notice", "attachment", "cooperation"],
 )
 @pytest.mark.usefixtures("server_errors_unlogged")
 def test_the_documents_of_an_unknown_request_are_a_404(world: World, path: str) -> None:

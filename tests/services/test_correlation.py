@@ -422,3 +422,44 @@ def test_once_sent_the_requested_body_sees_the_requests_correlations_as_its_part
         (str(russian), True), (str(for_training), False),
     ]  # fmt: skip
     assert [v.other for v in links(node, clock, case, who=RUS)] == [str(russian), str(for_training)]
+
+
+def test_a_url_on_a_common_host_links_by_the_full_url_never_by_the_host(
+    node: Engine, clock: Clock
+) -> None:
+    channel = record(node, clock, RUS, identifiers=[ident("url", "https://t.me/somechannel")],
+                     share_with=(Party.KAZAKHSTAN,))  # fmt: skip
+    record(node, clock, KAZ, identifiers=[ident("url", "https://t.me/otherchannel"),
+                                          ident("url", "https://www.instagram.com/")])  # fmt: skip
+    record(node, clock, KAZ, identifiers=[ident("domain", "t.me"), ident("ip", "8.8.8.8")])
+    assert work(node, clock) == 3 and count(node) == 0  # the same host links nothing
+    case = request(node, clock, "Канал https://t.me/somechannel, DNS 8.8.8.8, www.instagram.com")
+    work(node, clock)
+    [link] = links(node, clock, case)
+    assert link.other == str(channel) and link.kinds == ("identifier",)
+    assert [(e.value_a, e.value_b) for e in link.evidence] == [
+        ("https://t.me/somechannel", "https://t.me/somechannel")
+    ]
+    assert count(node) == 1
+
+
+def test_a_value_held_by_too_many_subjects_links_nothing_new_and_says_so(
+    node: Engine, clock: Clock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(store, "TOO_COMMON", 2)
+    host = [ident("domain", "cdn.unlisted-provider.example")]
+    for _ in range(3):
+        record(node, clock, KAZ, identifiers=host)
+    work(node, clock)
+    assert count(node) == 3  # 1-2, then 3 with 1 and 2: never more than two others
+    wallet = "0x52908400098527886e0f7030069857d2e4169ee7"
+    mine = record(node, clock, KAZ, identifiers=[*host, ident("wallet", wallet)])
+    other = record(node, clock, KAZ, identifiers=[ident("wallet", wallet)])
+    caplog.set_level("INFO", logger="ozara.services.correlation")
+    work(node, clock)
+    # Held by three others: the domain links nothing; the wallet still does.
+    assert [(v.other, v.kinds) for v in links(node, clock, mine)] == [(str(other), ("identifier",))]
+    assert "too common" in caplog.text and "cdn.unlisted-provider.example" in caplog.text
+    with node.begin() as conn:
+        outcome = corr.correlate(conn, mine, clock.now)
+    assert outcome == corr.Outcome(0, (("domain", "cdn.unlisted-provider.example"),))

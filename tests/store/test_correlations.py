@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from ozara.core.correlation import (
     DOMAIN_PARENT,
@@ -113,6 +113,57 @@ def test_domains_match_their_sub_domains_either_way_round(store_db: Engine) -> N
     }
     other = put(store_db, rec("other"), ("domain", "notexample.kz"))
     assert matches(store_db, rec("other"), other) == set()
+
+
+def test_the_sub_domains_of_a_domain_are_read_in_one_capped_statement(
+    store_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "CAP", 3)
+    for n in range(5):
+        put(store_db, rec(f"c{n}"), ("domain", f"x{n}.example.kz"), (DOMAIN_PARENT, "example.kz"))
+    parent = put(store_db, rec("parent"), ("domain", "example.kz"))
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(store_db, "before_cursor_execute", seen)
+    try:
+        found = matches(store_db, rec("parent"), parent)
+    finally:
+        event.remove(store_db, "before_cursor_execute", seen)
+    # The first CAP in subject order; the holders in one statement, their names in one more
+    # (not one per subject).
+    assert found == {
+        (f"record:c{n}", "subdomain", "example.kz", f"x{n}.example.kz") for n in range(3)
+    }
+    assert len([s for s in statements if "correlation_terms" in s]) == 2
+
+
+def test_a_value_held_by_too_many_subjects_links_nothing_and_is_said_so(
+    store_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "TOO_COMMON", 3)
+    for n in range(3):
+        put(store_db, rec(f"r{n}"), ("domain", "popular.kz"), ("wallet", f"w{n}"))
+    mine = put(store_db, rec("mine"), ("domain", "popular.kz"), ("wallet", "w0"))
+    with store_db.connect() as conn:
+        looked = store.lookup(conn, rec("mine"), mine)
+    assert looked.too_common == ()  # three others: not more than TOO_COMMON
+    assert len(looked.found) == 4
+    put(store_db, rec("r3"), ("domain", "popular.kz"))
+    with store_db.connect() as conn:
+        looked = store.lookup(conn, rec("mine"), mine)
+    assert looked.too_common == (("domain", "popular.kz"),)
+    assert {(str(o), e.value_a) for o, e in looked.found} == {("record:r0", "w0")}
+
+
+def test_common_infrastructure_stored_before_it_was_listed_is_not_looked_up(
+    store_db: Engine,
+) -> None:
+    put(store_db, rec("old"), ("domain", "t.me"), ("ip", "8.8.8.8"), ("domain", "m.vk.com"))
+    mine = put(store_db, rec("new"), ("domain", "t.me"), ("ip", "8.8.8.8"), ("domain", "vk.com"))
+    assert matches(store_db, rec("new"), mine) == set()
 
 
 def test_links_are_written_once_kept_updated_and_removed(store_db: Engine) -> None:
