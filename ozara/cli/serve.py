@@ -165,7 +165,8 @@ def serve(
     engine = engine_for(database, node_dir)
     if at_rest.keyring_of_engine(engine) is None:
         _log.warning(
-            "no at-rest keyring in %s: files are stored in clear; run `ozara keys init`",
+            "no at-rest keyring in %s: files and case contents are stored in clear; "
+            "run `ozara keys init`",
             at_rest.KEYRING_FILE,
         )
     db.upgrade(engine)

@@ -48,6 +48,7 @@ from ozara.documents.model import parse_envelope
 from ozara.store import audit_context
 from ozara.store.tables import inbox
 from ozara.store.uow import SqlUnitOfWork
+from ozara.transport.inbox import stored_document
 
 from .context import Deferred, Handler, HandlerContext, InboxItem, Processed, Refused, Result
 from .handlers import DEFAULT_HANDLERS
@@ -99,10 +100,17 @@ def process_inbox(
             .order_by(inbox.c.received_at, inbox.c.document_id)
             .limit(batch)
         ).all()
-    items = [
-        (InboxItem(_document(r.document), r.received_at, r.sealed), r.processing_attempts)
-        for r in rows
-    ]
+        items = [
+            (
+                InboxItem(
+                    _document(stored_document(conn, r.document_id, r.document)),
+                    r.received_at,
+                    r.sealed,
+                ),
+                r.processing_attempts,
+            )
+            for r in rows
+        ]
     # Ties in the receiving time (one clock tick) are broken by the sender's time.
     items.sort(key=lambda i: (i[0].received_at, i[0].document.created_at, str(i[0].document.id)))
     done: list[Processed] = []

@@ -39,6 +39,7 @@ from ozara.services import correlation
 from ozara.services.requests import context, record_events
 from ozara.store.tables import inbox
 from ozara.store.uow import SqlUnitOfWork
+from ozara.transport.inbox import stored_document
 
 from .actors import (
     bodies_of,
@@ -97,6 +98,8 @@ def _envelope(uow: SqlUnitOfWork, event: RequestEvent) -> dict[str, Any] | None:
     stored = uow.connection.execute(
         select(inbox.c.document).where(inbox.c.document_id == document_id)
     ).scalar_one_or_none()
+    if stored is not None:
+        stored = stored_document(uow.connection, document_id, stored)
     return stored if isinstance(stored, dict) else None
 
 

@@ -1,4 +1,8 @@
-"""Rows of the web sign-in: accounts and sessions (``ozara.services.accounts`` decides)."""
+"""Rows of the web sign-in: accounts and sessions (``ozara.services.accounts`` decides).
+
+The TOTP secret is encrypted at rest under the node's keyring, bound to the officer
+(ozara/store/at_rest.py); a secret stored in clear before encryption was turned on still
+reads, and ``ozara keys rotate`` encrypts it."""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from ozara.store import at_rest
 from ozara.store.tables import accounts, web_sessions
+
+
+def _place(officer_id: str) -> str:
+    """Where a secret belongs: ``at_rest_rotation.ENCRYPTED`` binds it the same way."""
+    return f"accounts.totp_secret:{officer_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +52,11 @@ class AccountRepository:
         row = self.conn.execute(query).mappings().first()
         if row is None:
             return None
+        secret = row["totp_secret"]
+        if secret is not None:
+            secret = at_rest.unseal_text(self.conn, secret, _place(officer_id))
         return Account(
-            row["officer_id"], row["password_hash"], row["totp_secret"], row["language"],
+            row["officer_id"], row["password_hash"], secret, row["language"],
             row["failed_attempts"], row["locked_until"], row["last_totp_step"],
         )  # fmt: skip
 
@@ -55,6 +68,10 @@ class AccountRepository:
         )
 
     def update(self, officer_id: str, **values: Any) -> None:
+        if values.get("totp_secret") is not None:
+            values["totp_secret"] = at_rest.seal_text(
+                self.conn, values["totp_secret"], _place(officer_id)
+            )
         self.conn.execute(
             update(accounts).where(accounts.c.officer_id == officer_id).values(**values)
         )

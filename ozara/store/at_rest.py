@@ -14,10 +14,19 @@ rotate``) has rewritten them under the new key and the old key can be retired.
 A keyring is attached to an engine (``attach``), not to the process: one process may run
 several nodes (the demo does), each with its own keys. Without a keyring values are stored
 as they are; that is the embedded default for a first try, and ``ozara serve`` warns about it.
+
+Three forms of column hold encrypted values: binary columns (files) hold the ciphertext
+itself (``seal``/``unseal``); text columns (the TOTP secret) hold ``TEXT_PREFIX`` and its
+base64 (``seal_text``/``unseal_text``); JSON columns (the content of a request or a record)
+hold ``{"enc": "<base64>"}`` in place of the document (``seal_json``/``unseal_json``). So the
+column types stay what they were, and a value written in clear before encryption was turned
+on still reads as it is, until ``reencrypt`` rewrites it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import secrets
@@ -35,6 +44,10 @@ from sqlalchemy.engine import Connection
 MAGIC = b"OZE1"
 _NONCE = 12
 KEYRING_FILE = "at-rest-keys.json"
+#: An encrypted value in a text column: this prefix, then the ciphertext in base64.
+TEXT_PREFIX = "ozara-at-rest:"
+#: An encrypted value in a JSON column: ``{JSON_KEY: "<ciphertext in base64>"}``.
+JSON_KEY = "enc"
 
 
 class AtRestError(Exception):
@@ -193,3 +206,70 @@ def needs_rewrite(conn: Connection, stored: bytes) -> bool:
     """Whether ``reencrypt`` should rewrite the value: in clear, or not under the active key."""
     keyring = keyring_of(conn)
     return keyring is not None and keyring.key_of(stored) != keyring.active
+
+
+# -- values in text and JSON columns --------------------------------------------------------
+
+
+def _b64decode(text: str, aad: str) -> bytes:
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise AtRestError(f"the encrypted value at {aad} is not base64") from None
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def text_bytes(stored: str) -> bytes:
+    """The bytes a text column's value stands for: the ciphertext, or the text in clear."""
+    if stored.startswith(TEXT_PREFIX):
+        return _b64decode(stored[len(TEXT_PREFIX) :], "a text column")
+    return stored.encode("utf-8")
+
+
+def seal_text(conn: Connection, value: str, aad: str) -> str:
+    """What to store in a text column: ``TEXT_PREFIX`` + base64 ciphertext, or ``value``."""
+    keyring = keyring_of(conn)
+    if keyring is None:
+        return value
+    return TEXT_PREFIX + _b64encode(keyring.encrypt(value.encode("utf-8"), aad))
+
+
+def unseal_text(conn: Connection, stored: str, aad: str) -> str:
+    if not stored.startswith(TEXT_PREFIX):
+        return stored
+    return unseal(conn, _b64decode(stored[len(TEXT_PREFIX) :], aad), aad).decode("utf-8")
+
+
+def is_sealed_json(stored: Any) -> bool:
+    return (
+        isinstance(stored, dict) and set(stored) == {JSON_KEY} and isinstance(stored[JSON_KEY], str)
+    )
+
+
+def json_bytes(stored: Any) -> bytes:
+    """The bytes a JSON column's value stands for: the ciphertext, or the JSON text in clear."""
+    if is_sealed_json(stored):
+        return _b64decode(stored[JSON_KEY], "a JSON column")
+    return _dumps(stored)
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def seal_json(conn: Connection, value: Any, aad: str) -> Any:
+    """What to store in a JSON column: ``{"enc": base64 ciphertext}``, or ``value`` itself."""
+    keyring = keyring_of(conn)
+    if keyring is None:
+        return value
+    return {JSON_KEY: _b64encode(keyring.encrypt(_dumps(value), aad))}
+
+
+def unseal_json(conn: Connection, stored: Any, aad: str) -> Any:
+    """The JSON document in clear; one stored in clear is returned as it is."""
+    if not is_sealed_json(stored):
+        return stored
+    return json.loads(unseal(conn, _b64decode(stored[JSON_KEY], aad), aad))

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from ozara.core.disclosure import Consent, ConsentState, Holding
 from ozara.core.parties import Party
 from ozara.core.records import Confidentiality, Handling, Purpose, RecordContent, load_record
+from ozara.store import at_rest
 from ozara.store import tables as t
 from ozara.store.record_rows import identifier_rows, person_rows, search_text
 from ozara.store.repository import NotFound
@@ -90,6 +91,18 @@ class StoredConsent:
         return Consent(self.record_id, self.body_id, self.purpose, self.state, self.valid_until)
 
 
+def _place(record_id: str) -> str:
+    """Where a record's content belongs: ``at_rest_rotation.ENCRYPTED`` binds it the same way."""
+    return f"records.content:{record_id}"
+
+
+def stored_content(conn: Connection, record_id: str, stored: Any) -> Any:
+    """The record's content document from its stored column: every read goes through here,
+    as the content is encrypted at rest under the node's keyring (ozara/store/at_rest.py);
+    content stored in clear before encryption was turned on still reads."""
+    return at_rest.unseal_json(conn, stored, _place(record_id))
+
+
 def _handling(content: Any) -> Handling:
     """The handling conditions straight from the stored content (already checked once)."""
     h = content["handling"]
@@ -145,7 +158,7 @@ class RecordRepository:
                 received_from=received_from,
                 created_at=created_at or now,
                 updated_at=now,
-                **self._content_columns(content),
+                **self._content_columns(record_id, content),
             )
         )
         self._write_index(record_id, content)
@@ -157,7 +170,7 @@ class RecordRepository:
         changed = self.conn.execute(
             update(t.records)
             .where(_R.id == record_id)
-            .values(version=version, updated_at=now, **self._content_columns(content))
+            .values(version=version, updated_at=now, **self._content_columns(record_id, content))
         )
         if changed.rowcount != 1:
             raise NotFound("record", record_id)
@@ -213,17 +226,18 @@ class RecordRepository:
         if row is None:
             raise NotFound("record", record_id)
         recipients = tuple(self.recipients(record_id))
+        document = stored_content(self.conn, row["id"], row["content"])
         holding = Holding(
             record_id=row["id"],
             owner_body=row["owner_body"],
             owner_party=Party(row["owner_party"]),
-            handling=_handling(row["content"]),
+            handling=_handling(document),
             recipients=frozenset(r.party for r in recipients),
             revoked_at=row["revoked_at"],
         )
         return StoredRecord(
             id=row["id"],
-            content=load_record(row["content"]),
+            content=load_record(document),
             holding=holding,
             version=row["version"],
             created_at=row["created_at"],
@@ -254,7 +268,7 @@ class RecordRepository:
                 record_id=r.id,
                 owner_body=r.owner_body,
                 owner_party=Party(r.owner_party),
-                handling=_handling(r.content),
+                handling=_handling(stored_content(self.conn, r.id, r.content)),
                 recipients=frozenset(parties[r.id]),
                 revoked_at=r.revoked_at,
             )
@@ -290,15 +304,14 @@ class RecordRepository:
             for r in self.conn.execute(q).all()
         ]
 
-    @staticmethod
-    def _content_columns(content: RecordContent) -> dict[str, Any]:
+    def _content_columns(self, record_id: str, content: RecordContent) -> dict[str, Any]:
         return {
             "kind": content.kind.value,
             "title": content.title,
             "confidentiality": content.handling.confidentiality.value,
             "onward_sharing": content.handling.onward_sharing,
-            "content": content.to_dict(),
-            "search_text": search_text(content),
+            "content": at_rest.seal_json(self.conn, content.to_dict(), _place(record_id)),
+            "search_text": search_text(content),  # the index stays in clear (issue 7)
         }
 
     def _write_index(self, record_id: str, content: RecordContent) -> None:

@@ -24,7 +24,7 @@ from ozara.core.requests import RequestContent, content_from_stored
 from ozara.core.rules import RULESET_VERSION
 from ozara.core.treaty import NotificationKind, TreatyNotification, TreatyStatus
 from ozara.documents.fields import format_time
-from ozara.store import audit_context
+from ozara.store import at_rest, audit_context
 from ozara.store import tables as t
 from ozara.store.audit import EntryFields, canonical_details, entry_digest
 
@@ -182,8 +182,16 @@ _SELECT_DEADLINES = select(t.request_deadlines).where(
 )
 
 
-def _content_of(row: Any) -> RequestContent:
-    return content_from_stored(row["content"])
+def _place(request_id: str) -> str:
+    """Where a request's content belongs: ``at_rest_rotation.ENCRYPTED`` binds it the same way."""
+    return f"requests.content:{request_id}"
+
+
+def request_content(conn: Connection, request_id: str, stored: Any) -> RequestContent:
+    """The request's content from its stored column: every read goes through here, as the
+    content is encrypted at rest under the node's keyring (ozara/store/at_rest.py); content
+    stored in clear before encryption was turned on still reads."""
+    return content_from_stored(at_rest.unseal_json(conn, stored, _place(request_id)))
 
 
 @dataclass(slots=True)
@@ -246,8 +254,7 @@ class RequestRepository:
                 ],
             )
 
-    @staticmethod
-    def _columns(r: Request) -> dict[str, Any]:
+    def _columns(self, r: Request) -> dict[str, Any]:
         return {
             "id": r.id,
             "state": r.state.value,
@@ -255,7 +262,7 @@ class RequestRepository:
             "requested_body": r.requested_body,
             "urgent": r.content.urgent,
             "crime_category": r.content.crime_category.value,
-            "content": r.content.to_dict(),
+            "content": at_rest.seal_json(self.conn, r.content.to_dict(), _place(r.id)),
             "created_at": r.created_at,
             "created_by": r.created_by,
             "signed_by": r.signed_by,
@@ -279,12 +286,11 @@ class RequestRepository:
         deadlines = self.conn.execute(_SELECT_DEADLINES, {"b_id": request_id}).mappings()
         return self._request(row, deadlines)
 
-    @staticmethod
-    def _request(row: Any, deadlines: Iterable[Any]) -> Request:
+    def _request(self, row: Any, deadlines: Iterable[Any]) -> Request:
         order = list(DeadlineKind)
         return Request(
             id=row["id"],
-            content=_content_of(row),
+            content=request_content(self.conn, row["id"], row["content"]),
             created_at=row["created_at"],
             created_by=row["created_by"],
             state=State(row["state"]),

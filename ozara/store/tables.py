@@ -395,7 +395,9 @@ accounts = Table(
     metadata,
     Column("officer_id", String(128), ForeignKey("officers.id"), primary_key=True),
     Column("password_hash", Text, nullable=False),  # Argon2id, with its parameters
-    Column("totp_secret", String(64)),  # base32; NULL until a second factor is enrolled
+    #: Base32, NULL until a second factor is enrolled; encrypted at rest under the node's
+    #: keyring (``ozara-at-rest:`` + base64, ozara/store/at_rest.py), hence the room.
+    Column("totp_secret", String(255)),
     Column("language", String(8), nullable=False, server_default="ru"),
     Column("failed_attempts", Integer, nullable=False, server_default="0"),
     _instant("locked_until"),

@@ -11,6 +11,10 @@
 3. The document, the blob (for evidence and attachments) and the sealed receipt are written
    in ONE transaction; the receipt is returned. Two deliveries of one id racing each other
    meet at the primary key: the loser answers with the winner's receipt.
+
+The verified document is kept encrypted at rest under the node's keyring (ozara/store/
+at_rest.py, bound to its document id): every read goes through ``stored_document``. The blob
+is already encrypted to this node's transport key.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ozara.documents import (
@@ -31,6 +36,7 @@ from ozara.documents import (
     open_sealed,
     peek_header,
 )
+from ozara.store import at_rest
 from ozara.store.tables import inbox, rejections
 
 from .receipts import content_hash, make_receipt
@@ -65,6 +71,16 @@ class DocumentTooLarge(Exception):
         super().__init__(f"{size} bytes; at most {limit} are accepted")
         self.size = size
         self.limit = limit
+
+
+def inbox_place(document_id: object) -> str:
+    """Where a document belongs: ``at_rest_rotation.ENCRYPTED`` binds it the same way."""
+    return f"inbox.document:{document_id}"
+
+
+def stored_document(conn: Connection, document_id: object, stored: Any) -> Any:
+    """The verified envelope of an inbox row, in clear (one stored in clear reads as it is)."""
+    return at_rest.unseal_json(conn, stored, inbox_place(document_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +142,9 @@ class Inbox:
                         content_sha256=digest,
                         received_at=now,
                         receipt=receipt,
-                        document=document.to_json(),
+                        document=at_rest.seal_json(
+                            conn, document.to_json(), inbox_place(document.id)
+                        ),
                         sealed=blob,
                         processed_at=None,
                     )

@@ -9,7 +9,9 @@ for good), and ``failed()`` lists the latter for an alert and the user interface
 
 A row keeps its document unsealed too (unless it has attachments): when this node adopts a
 newer trust list while the row is pending, the worker seals it again under that list
-(``worker.py``), so a recipient that moved on does not refuse it for good.
+(``worker.py``), so a recipient that moved on does not refuse it for good. That unsealed
+document is encrypted at rest under the node's keyring (``outbox_place``,
+ozara/store/at_rest.py); the sealed blob is already encrypted to the recipient.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, insert, select
 
 from ozara.documents import Document, NodeKeys, TrustState, seal
+from ozara.store import at_rest
 from ozara.store.tables import outbox
 
 from .receipts import content_hash, recipient_entry
+
+
+def outbox_place(document_id: object) -> str:
+    """Where a kept document belongs: ``at_rest_rotation.ENCRYPTED`` binds it the same way."""
+    return f"outbox.document:{document_id}"
 
 
 class DeliveryState(enum.StrEnum):
@@ -98,7 +106,9 @@ def enqueue(
         "delivered_at": None,
         "receipt": None,
         # Attachments' contents are not kept twice: such a document cannot be resealed.
-        "document": None if document.attachments else document.to_json(),
+        "document": None
+        if document.attachments
+        else at_rest.seal_json(conn, document.to_json(), outbox_place(document.id)),
     }
     conn.execute(insert(outbox).values(**values))
     return OutboxEntry.from_row(values)

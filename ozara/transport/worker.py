@@ -41,15 +41,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ozara.documents import NodeKeys, RejectReason, TrustState, seal
 from ozara.documents.model import parse_envelope
+from ozara.store import at_rest
 from ozara.store.tables import outbox
 
 from .http import Response, Transport, TransportError
-from .outbox import DeliveryState
+from .outbox import DeliveryState, outbox_place
 from .receipts import (
     ReceiptInvalid,
     UnknownRecipient,
@@ -200,6 +201,7 @@ class DeliveryWorker:
                 ).first()
                 if claimed is not None:  # else another worker took it
                     recipient, sealed, digest, document = claimed
+                    document = _kept_document(conn, document_id, document)
                     claims.append(
                         _Claim(UUID(document_id), attempts + 1, recipient, sealed, digest, document)
                     )
@@ -284,7 +286,11 @@ class DeliveryWorker:
         """Write the outcomes of the claimed attempts in one transaction, in id order (unless
         a row moved on meanwhile: its lease ran out and another worker claimed it)."""
         with self.engine.begin() as conn:
-            for claim, values in sorted(results, key=lambda r: str(r[0].document_id)):
+            for claim, outcome in sorted(results, key=lambda r: str(r[0].document_id)):
+                values = dict(outcome)
+                if values.get("document") is not None:  # resealed: its document kept again
+                    place = outbox_place(claim.document_id)
+                    values["document"] = at_rest.seal_json(conn, values["document"], place)
                 conn.execute(
                     update(outbox)
                     .where(
@@ -294,6 +300,17 @@ class DeliveryWorker:
                     )
                     .values(**values)
                 )
+
+
+def _kept_document(conn: Connection, document_id: str, stored: object) -> object:
+    """The row's kept document in clear; ``None`` (no resealing) when it cannot be decrypted."""
+    if stored is None:
+        return None
+    try:
+        return at_rest.unseal_json(conn, stored, outbox_place(document_id))
+    except at_rest.AtRestError as exc:
+        _log.warning("outbox: %s kept document unreadable (%s); not resealed", document_id, exc)
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ozara.store import at_rest, db
 from ozara.store.attachments import AttachmentRepository
+from ozara.store.repository import RequestRepository
 from tests.cli.test_cli import document, fails, ok, run_cli
 from tests.store.test_at_rest import SECRET, raw, stored_file
 
@@ -29,15 +30,18 @@ def test_init_rotate_retire(tmp_path: Path) -> None:
     def keys(*args: str) -> str:
         return ok(run_cli(url, tmp_path, "keys", *args, "--node-dir", str(node_dir))).out
 
-    assert "encrypted: 1 in attachments.content" in keys("init")
+    initialized = keys("init")
+    assert "encrypted: 1 in attachments.content" in initialized
+    assert "1 in requests.content" in initialized
     first = at_rest.load(node_dir / at_rest.KEYRING_FILE).active
     assert raw(engine)[0].startswith(at_rest.MAGIC)
-    assert f"key {first}: 1 value(s)" in keys("status")
+    assert f"key {first}: 2 value(s)" in keys("status")  # the file and the request's content
     fails(run_cli(url, tmp_path, "keys", "init", "--node-dir", str(node_dir)), 2, "exists")
 
     rotated = keys("rotate")
     second = at_rest.load(node_dir / at_rest.KEYRING_FILE).active
     assert f"Key {second} is active; rewritten: 1 in attachments.content" in rotated
+    assert "1 in requests.content" in rotated
     assert f"can be retired: {first}" in rotated
     retire = ("keys", "retire", "--node-dir", str(node_dir))
     fails(run_cli(url, tmp_path, *retire, second), 2, "rotate first")
@@ -47,7 +51,9 @@ def test_init_rotate_retire(tmp_path: Path) -> None:
     at_rest.attach(engine, at_rest.load(node_dir / at_rest.KEYRING_FILE))
     with engine.connect() as conn:
         found = AttachmentRepository(conn).get(rid.out.strip(), file.sha256)
+        purpose = RequestRepository(conn).get(rid.out.strip()).content.purpose
     assert found is not None and found.content == SECRET
+    assert purpose == document()["purpose"]
     engine.dispose()
 
 
