@@ -36,6 +36,10 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 LOG_FORMATS = ("text", "json")
 #: The members every line has, in this order.
 FIELDS = ("ts", "level", "logger", "message", "node", "request_id")
+#: The members a line has when its logger gives them: an HTTP line's, a refusal's.
+_EXTRA = ("method", "route", "status", "duration_ms", "kind", "officer", "body")
+#: The logger of refused requests (ASVS 7.1.3, 7.2.2), for a collector to alert on.
+SECURITY_LOGGER = "ozara.security"
 
 
 class JsonFormatter(logging.Formatter):
@@ -55,7 +59,7 @@ class JsonFormatter(logging.Formatter):
             "node": self.node_id,
             "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
         }
-        for key in ("method", "route", "status", "duration_ms"):
+        for key in _EXTRA:
             if hasattr(record, key):
                 line[key] = getattr(record, key)
         if record.exc_info:
@@ -152,3 +156,20 @@ class RequestContext:
                     },
                 )
             REQUEST_ID.reset(token)
+
+
+def log_refusal(
+    scope: Scope, kind: str, officer: str | None, body: str | None, status: int = 403
+) -> None:
+    """One warning line on ``ozara.security`` for a refused HTTP request: the method and
+    route template, the officer and body signed in (None before sign-in) and the kind of
+    refusal (``access``: outside the officer's rights; ``csrf``: a form that did not come
+    from this site). Never the path or the refusal's own words: either may name a case."""
+    method = str(scope.get("method", ""))
+    route = str(scope.get("root_path", "")) + route_template(scope)
+    logging.getLogger(SECURITY_LOGGER).warning(
+        "refused %s %s (%s) to officer %s of %s",
+        method, route, kind, officer or "-", body or "-",
+        extra={"method": method, "route": route, "status": status, "kind": kind,
+               "officer": officer, "body": body},
+    )  # fmt: skip

@@ -46,6 +46,7 @@ from ozara.documents.canonical import CanonicalJSONError, JSONValue, canonicaliz
 from ozara.documents.fields import (
     format_time,
 )
+from ozara.store import audit_pg
 from ozara.store import tables as t
 from ozara.store.audit_checkpoints import (
     CHECKPOINT_LABEL,
@@ -163,71 +164,25 @@ def canonical_entry(entry: Mapping[str, JSONValue]) -> bytes:
 
 # -- verification of the stored chain ----------------------------------------------------
 
-#: An entry as text on PostgreSQL, in the columns' order (``EntryFields``, then the hash).
+#: An entry as text on PostgreSQL, in the columns' order (``EntryFields``, then the hash);
+#: the server's own functions and operators whatever the search path (``audit_pg.op``).
 _PG_ROW = (
-    "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), actor_id, "
-    "body_id, action, object_type, object_id, details::text, ruleset, prev_hash, "
+    "SELECT id, pg_catalog.to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
+    "actor_id, body_id, action, object_type, object_id, details::text, ruleset, prev_hash, "
     "entry_hash FROM audit_log "
 )
+_GT, _GE, _LE, _EQ = (audit_pg.op(o) for o in (">", ">=", "<=", "="))
 #: One page of entries, as text, in id order (keyset pagination: see ``verify_chain``).
 _PAGE = {
     "sqlite": (
         "SELECT id, at, actor_id, body_id, action, object_type, object_id, details, ruleset, "
         "prev_hash, entry_hash FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
     ),
-    "postgresql": _PG_ROW + "WHERE id > %s AND id <= %s ORDER BY id LIMIT %s",
+    "postgresql": _PG_ROW + f"WHERE id{_GT}%s AND id{_LE}%s ORDER BY id LIMIT %s",
 }
 
-# -- on PostgreSQL the database checks the entries itself (``_walk_in_database``) ----------
-
-#: What the checks below assume: the details kept verbatim (``json``), text in UTF-8.
-_PG_CAN = (
-    "SELECT current_setting('server_encoding'), format_type(atttypid, NULL) "
-    "FROM pg_attribute WHERE attrelid = 'audit_log'::regclass AND attname = 'details'"
-)
-#: ``format_time`` of ``at``, as ``_rfc3339`` makes it of the text ``_PG_ROW`` selects.
-_PG_AT = (
-    "replace(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
-)
-#: ``_TEMPLATE``, filled in the database.
-_PG_TEMPLATE = (
-    """'{"action":"' || action || '","actor_id":"' || actor_id || '","at":"' || """
-    + _PG_AT
-    + """ || '","body_id":' || coalesce('"' || body_id || '"', 'null') || ',"details":' || """
-    """details::text || ',"id":' || id || ',"object_id":"' || object_id || """
-    """'","object_type":"' || object_type || '","prev_hash":"' || prev_hash || """
-    """'","ruleset":"' || ruleset || '"}'"""
-)
-#: Whether the strings in ``{}`` need no JSON escaping: PostgreSQL's JSON string escapes
-#: exactly what ``_NEEDS_ESCAPE`` finds (text holds no NUL), so it adds only the quotes.
-_PG_PLAIN = "octet_length(to_json({0})::text) = octet_length({0}) + 2"
-#: The entries the template does not verify: those whose template hash is not their hash,
-#: and those the template does not apply to (a string that needs escaping; an instant
-#: ``_rfc3339`` cannot read). ``prev_hash`` is left to ``_PG_UNLINKED``: an entry it does
-#: not name is chained to a hash that was computed, hex. A parallel scan: SHA-256 in C, in
-#: as many processes as PostgreSQL gives the query.
-_PG_UNHASHED = (
-    "SELECT id FROM audit_log WHERE id >= %s AND id <= %s AND NOT coalesce("
-    f"encode(sha256(convert_to({_PG_TEMPLATE}, 'UTF8')), 'hex') = entry_hash AND "
-    + _PG_PLAIN.format(
-        "(actor_id || action || object_type || object_id || ruleset || coalesce(body_id, ''))"
-    )
-    + " AND at >= '0001-01-01 00:00:00+00' AND at < '10000-01-01 00:00:00+00', false)"
-)
-#: The entries not chained to their predecessor: ``lag`` is the row before in the scan's
-#: order, which is the id order as the log is appended; an entry moved out of that order
-#: is only named here needlessly (and walked in Python), never passed: for every entry not
-#: named, the entry with the id before is there and has the hash it is chained to. The
-#: first entry is chained to the anchor (any ``prev_hash`` where there is none to check).
-_PG_UNLINKED = (
-    "SELECT id FROM (SELECT id, prev_hash, lag(id) OVER () AS lag_id, "
-    "lag(entry_hash) OVER () AS lag_hash FROM audit_log WHERE id >= %(first)s "
-    "AND id <= %(upto)s) AS scan WHERE NOT coalesce(CASE WHEN id = %(first)s "
-    "THEN (%(trust)s OR prev_hash = %(anchor)s) AND " + _PG_PLAIN.format("prev_hash") + " "
-    "ELSE lag_id = id - 1 AND lag_hash = prev_hash END, false)"
-)
-_PG_ROWS = _PG_ROW + "WHERE id = ANY(%s) ORDER BY id"
-_PG_LAST = _PG_ROW + "WHERE id >= %s AND id <= %s ORDER BY id DESC LIMIT 1"
+_PG_ROWS = _PG_ROW + f"WHERE id{_EQ}ANY(%s) ORDER BY id"
+_PG_LAST = _PG_ROW + f"WHERE id{_GE}%s AND id{_LE}%s ORDER BY id DESC LIMIT 1"
 _SELECT_HASH = select(t.audit_log.c.entry_hash).where(t.audit_log.c.id == bindparam("b_id"))
 
 
@@ -404,32 +359,22 @@ def _walk_in_database(
 ) -> Break | None:
     """PostgreSQL checks the entries itself and names the few it cannot vouch for.
 
-    Two scans: ``_PG_UNHASHED`` recomputes every entry's template hash (in parallel) and
-    ``_PG_UNLINKED`` checks the ids and links. Every entry neither names passes the rules
+    ``audit_pg.named_entries``: two scans at once, one recomputing every entry's template
+    hash, one checking the ids and links. Every entry neither names passes the rules
     ``ChainWalker.feed`` applies, so between two named entries the walker is advanced in
     bulk; each named entry is read and walked in Python (``_walk_rows``: the serializer for
     strings that need escaping, details in another spelling, the report of a break), so the
     report is the one ``_walk_pages`` gives. Python touches no entry of an intact chain.
     """
     raw = conn.connection.dbapi_connection
-    if raw is None or getattr(raw, "autocommit", True):
+    idle = getattr(getattr(raw, "info", None), "transaction_status", None) == 0
+    if raw is None or getattr(raw, "autocommit", True) or not idle:
         return _walk_pages(conn, walker, pending, upto, batch)
     cursor = conn.connection.cursor()
     try:
-        if getattr(raw.info, "transaction_status", None) == 0:  # idle: one snapshot for all
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute(_PG_CAN)
-        if tuple(cursor.fetchone() or ()) != ("UTF8", "json"):
+        named = audit_pg.named_entries(cursor, conn.engine, walker.next_id, upto, walker.last_hash)
+        if named is None:
             return _walk_pages(conn, walker, pending, upto, batch)
-        first, anchor = walker.next_id, walker.last_hash
-        cursor.execute(_PG_UNHASHED, (first, upto))
-        named = {int(row[0]) for row in cursor.fetchall()}
-        # The links in the order the entries lie in the table: one process, from its start.
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        cursor.execute("SET LOCAL synchronize_seqscans = off")
-        cursor.execute(_PG_UNLINKED, {"first": first, "upto": upto,
-                                      "trust": anchor is None, "anchor": anchor or ""})  # fmt: skip
-        named.update(int(row[0]) for row in cursor.fetchall())
         cursor.execute(_PG_ROWS, (sorted({item[0] for item in pending.items}),))
         marks = {int(row[0]): row for row in cursor.fetchall()}  # the checkpoints' entries
         ordered = sorted(named)

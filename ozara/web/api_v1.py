@@ -40,6 +40,7 @@ from ozara.core.actions import ACTIONS
 from ozara.core.calendar import kind_label
 from ozara.core.lifecycle import State, deadline_owner
 from ozara.core.parties import Officer, Role
+from ozara.ops.logs import log_refusal
 from ozara.services import accounts
 from ozara.services import calendar as calendar_svc
 from ozara.services import notifications as notifications_svc
@@ -79,11 +80,17 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, error: str, rule: str | None = None, article: str | None = None
+        self,
+        status: int,
+        error: str,
+        rule: str | None = None,
+        article: str | None = None,
+        officer: Officer | None = None,
     ) -> None:
         super().__init__(error)
         self.status = status
         self.body = m.Error(error=error, rule=rule, article=article)
+        self.officer = officer  # who was refused (a 403 goes to the security log)
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -119,7 +126,7 @@ class _Viewer:
         return i18n.gettext(self.lang, message)
 
     def refuse(self, status: int, message: str, article: str | None = None) -> ApiError:
-        return ApiError(status, self._(message), article=article)
+        return ApiError(status, self._(message), article=article, officer=self.officer)
 
 
 def _lang(request: Request, saved: str | None) -> str:
@@ -183,7 +190,12 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _add_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(ApiError)
-    async def refused(_request: Request, exc: ApiError) -> JSONResponse:
+    async def refused(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.status == 403:
+            who = exc.officer
+            log_refusal(
+                request.scope, "access", who.id if who else None, who.body_id if who else None
+            )
         return JSONResponse(exc.body.model_dump(), status_code=exc.status)
 
     @api.exception_handler(RequestValidationError)

@@ -38,7 +38,12 @@ class SignInRequired(Exception):
 
 
 class Forbidden(Exception):
-    """A failed CSRF check or an action outside the officer's rights: 403."""
+    """A failed CSRF check or an action outside the officer's rights: 403 (and a line on
+    the security log: ``ozara.ops.logs.log_refusal``, with ``kind``)."""
+
+    def __init__(self, message: str, *, kind: str = "access") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(slots=True)
@@ -106,7 +111,9 @@ class Page:
             await data.close()
         expected = self.session.csrf_token if self.session else None
         if not expected or not secrets.compare_digest(fields.get("csrf", ""), expected):
-            raise Forbidden(self._("The form has expired or did not come from this site."))
+            raise Forbidden(
+                self._("The form has expired or did not come from this site."), kind="csrf"
+            )
         refuse_nul(self, fields.values())
         return fields
 

@@ -29,7 +29,7 @@ from ozara.documents import NodeKeys, generate_node_keys
 from ozara.documents.fields import format_time
 from ozara.services.node import demo_officers, init_node
 from ozara.store import audit as store_audit
-from ozara.store import audit_context, db
+from ozara.store import audit_context, audit_pg, db
 from ozara.store import tables as t
 from ozara.store.audit import (
     CheckpointInvalid,
@@ -603,6 +603,95 @@ def test_postgres_checks_an_intact_chain_without_python_reading_it(
     assert report.intact and set(walked) <= {6, 7, escaped(pg_node)}
 
 
+@pytest.mark.postgres
+def test_postgres_checks_the_links_in_the_snapshot_it_hashed(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link scan runs on a connection of its own, at the same time as the hashing: it
+    must see the log as the hashing scan does, not as it is when it starts. An entry's link
+    broken by a transaction committed in between is left to the next verification."""
+    target = escaped(pg_node) - 2
+    run = audit_pg._LinkScan._run
+
+    def late_writer(scan: Any) -> None:
+        sql(pg_node, change("prev_hash", "repeat('1', 64)"), id=target)
+        run(scan)
+
+    walked: list[int] = []
+    walk_rows = store_audit._walk_rows
+
+    def spy(conn: Any, page: Any, *args: Any) -> Any:
+        walked.extend(int(row[0]) for row in page)
+        return walk_rows(conn, page, *args)
+
+    with monkeypatch.context() as m:
+        m.setattr(audit_pg._LinkScan, "_run", late_writer)
+        m.setattr(store_audit, "_walk_rows", spy)
+        assert verify_chain(pg_node).intact
+    assert walked == [escaped(pg_node)]  # the changed link was never seen
+    broken = verify_chain(pg_node).broken  # the next verification sees it
+    assert broken is not None and broken.entry_id == target
+
+
+@pytest.mark.postgres
+def test_postgres_link_scan_failing_fails_the_verification(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error on the second connection reaches the caller (never a silent pass), and both
+    connections go back to the pool."""
+    monkeypatch.setattr(audit_pg, "UNLINKED", "SELECT no_such_column FROM audit_log")
+    with pytest.raises(Exception, match="no_such_column"):
+        verify_chain(pg_node)
+    assert pg_node.pool.checkedout() == 0  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    assert verify_chain(pg_node).intact
+
+
+def shadow_equality(engine: Engine, target: int) -> None:
+    """Alter an entry, and define ``=`` between text and varchar as always true: a closer
+    match for the columns than the server's own operator, even with the default path."""
+    sql(engine, change("action", "action || '.x'"), id=target)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE FUNCTION public.ozara_yes(text, varchar) RETURNS boolean LANGUAGE sql "
+            "IMMUTABLE AS 'SELECT true'; CREATE OPERATOR public.= (LEFTARG = text, "
+            "RIGHTARG = varchar, FUNCTION = public.ozara_yes)"
+        )
+
+
+def shadow_to_char(engine: Engine, target: int) -> None:
+    """Move an entry's instant, put ``public`` ahead of ``pg_catalog`` and define a
+    ``to_char`` there that gives the old instant back for the new one."""
+    with engine.begin() as conn:
+        moved, old = conn.exec_driver_sql(
+            "UPDATE audit_log SET at = at + interval '1 second' WHERE id = %(id)s RETURNING "
+            "(at AT TIME ZONE 'UTC')::text, pg_catalog.to_char((at - interval '1 second') "
+            "AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+            {"id": target},
+        ).one()
+        name = conn.exec_driver_sql("SELECT current_database()").scalar_one()
+        conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET search_path = public, pg_catalog')
+        conn.exec_driver_sql(
+            "CREATE FUNCTION public.to_char(timestamp, text) RETURNS text LANGUAGE sql "
+            f"IMMUTABLE AS $$SELECT CASE WHEN $1 = '{moved}' THEN '{old}' "
+            "ELSE pg_catalog.to_char($1, $2) END$$"
+        )
+    engine.dispose()  # new connections, with the new search path
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shadow", [shadow_equality, shadow_to_char])
+def test_postgres_uses_the_servers_own_functions_only(
+    pg_node: Engine, monkeypatch: pytest.MonkeyPatch, shadow: Any
+) -> None:
+    """What a role that may create objects in a schema on the search path could do to make a
+    forged entry pass changes nothing: both paths name it, as without the shadow."""
+    target = escaped(pg_node) - 2
+    shadow(pg_node, target)
+    report, _ = both_ways(pg_node, monkeypatch)
+    assert report.broken is not None and report.broken.entry_id == target
+
+
 def change(column: str, value: str) -> str:
     return f"UPDATE audit_log SET {column} = {value} WHERE id = :id"
 
@@ -723,10 +812,10 @@ def test_postgres_catches_a_rewrite_with_the_checkpoint(
 
 @pytest.mark.postgres
 def test_postgres_finds_every_string_the_template_cannot_carry(postgres_server: str) -> None:
-    """``_PG_PLAIN`` (PostgreSQL's JSON escaping adds nothing) is ``_NEEDS_ESCAPE``."""
+    """``audit_pg.PLAIN`` (PostgreSQL's JSON escaping adds nothing) is ``_NEEDS_ESCAPE``."""
     samples = [chr(c) for c in range(1, 0x80)] + ["é", "\u2028", "\U0001f600", "", "KAZ-MVD"]
     samples += [f"a{s}b" for s in samples]
-    plain = store_audit._PG_PLAIN.format("s")
+    plain = audit_pg.PLAIN.format("s")
     for engine in _postgres_engine(postgres_server):
         with engine.connect() as conn:
             found = conn.execute(
@@ -752,7 +841,7 @@ def test_postgres_reads_pages_where_it_cannot_check_the_template(
 
     monkeypatch.setattr(store_audit, "_walk_pages", spy)
     with monkeypatch.context() as m:
-        m.setattr(store_audit, "_PG_CAN", "SELECT 'UTF8', 'jsonb'")
+        m.setattr(audit_pg, "CAN", "SELECT 'UTF8', 'jsonb'")
         assert verify_chain(pg_node).intact and pages == [1]
     autocommit = pg_node.execution_options(isolation_level="AUTOCOMMIT")
     assert verify_chain(autocommit).intact and pages == [1, 1]
