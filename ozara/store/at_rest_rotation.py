@@ -61,6 +61,10 @@ ENCRYPTED: tuple[EncryptedColumn, ...] = (
     EncryptedColumn(t.records, "content", ("id",), "json"),
     EncryptedColumn(t.outbox, "document", ("document_id",), "json"),
     EncryptedColumn(t.inbox, "document", ("document_id",), "json"),
+    EncryptedColumn(t.request_events, "details", ("id",), "json"),
+    EncryptedColumn(t.operations, "content", ("id",), "json"),
+    EncryptedColumn(t.training_events, "content", ("id",), "json"),
+    EncryptedColumn(t.research_projects, "content", ("id",), "json"),
 )
 
 Progress = Callable[[str, int, int], None]

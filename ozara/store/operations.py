@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from ozara.core.operation_forms import load_operation
 from ozara.core.operations import Operation, OperationState
+from ozara.store import at_rest
 from ozara.store import tables as t
 from ozara.store.repository import ConcurrentChange, NotFound
 
@@ -92,7 +93,7 @@ class OperationRepository:
         if found is None:
             raise NotFound("operation", operation_id)
         return StoredOperation(
-            load_operation(found["content"]),
+            load_operation(at_rest.unseal_json(self.conn, found["content"], _place(operation_id))),
             found["received_from"],
             found["summary_signature"],
             found["updated_at"],
@@ -126,15 +127,14 @@ class OperationRepository:
         q = select(_L.operation_id).where(_L.kind == kind, _L.ref == ref)
         return sorted(self.conn.execute(q).scalars())
 
-    @staticmethod
-    def _columns(operation: Operation) -> dict[str, Any]:
+    def _columns(self, operation: Operation) -> dict[str, Any]:
         plan = operation.plan
         return {
             "name": plan.name,
             "state": operation.state.value,
             "period_from": plan.period_from,
             "period_to": plan.period_to,
-            "content": operation.to_dict(),
+            "content": at_rest.seal_json(self.conn, operation.to_dict(), _place(operation.id)),
             "version": operation.version,
         }
 
@@ -155,3 +155,8 @@ class OperationRepository:
                 insert(t.operation_links),
                 [{"operation_id": operation.id, "kind": k, "ref": r} for k, r in sorted(links)],
             )
+
+
+def _place(operation_id: str) -> str:
+    """Where an operation's content belongs (encrypted at rest: ``at_rest_rotation``)."""
+    return f"operations.content:{operation_id}"

@@ -158,6 +158,7 @@ _DELETE_DEADLINES = delete(t.request_deadlines).where(
 )
 _INSERT_DEADLINE = insert(t.request_deadlines)
 _INSERT_EVENT = insert(t.request_events)
+_EV = t.request_events.c
 _INSERT_AUDIT = insert(t.audit_log)
 # Appending to the audit chain (ozara/store/audit.py). The id is taken from the head
 # (last_id + 1), not left to the database: the hash covers the id, so the id must be known
@@ -185,6 +186,11 @@ _SELECT_DEADLINES = select(t.request_deadlines).where(
 def _place(request_id: str) -> str:
     """Where a request's content belongs: ``at_rest_rotation.ENCRYPTED`` binds it the same way."""
     return f"requests.content:{request_id}"
+
+
+def _event_place(event_id: int) -> str:
+    """Where an event's details belong (``at_rest_rotation.ENCRYPTED`` binds them alike)."""
+    return f"request_events.details:{event_id}"
 
 
 def request_content(conn: Connection, request_id: str, stored: Any) -> RequestContent:
@@ -418,25 +424,33 @@ class EventRepository:
     def add(self, events: Sequence[RequestEvent]) -> None:
         if not events:
             return
-        self.conn.execute(
-            _INSERT_EVENT,
-            [
-                {
-                    "request_id": e.request_id,
-                    "name": e.name,
-                    "at": e.at,
-                    "actor_id": e.actor_id,
-                    "body_id": e.body_id,
-                    "state_from": e.state_from,
-                    "state_to": e.state_to,
-                    "articles": list(e.articles),
-                    "details": e.details,
-                    "notify": e.notify.value if e.notify else None,
-                    "ruleset": e.ruleset,
-                }
-                for e in events
-            ],
-        )
+        rows = [
+            {
+                "request_id": e.request_id,
+                "name": e.name,
+                "at": e.at,
+                "actor_id": e.actor_id,
+                "body_id": e.body_id,
+                "state_from": e.state_from,
+                "state_to": e.state_to,
+                "articles": list(e.articles),
+                "details": e.details,
+                "notify": e.notify.value if e.notify else None,
+                "ruleset": e.ruleset,
+            }
+            for e in events
+        ]
+        if at_rest.keyring_of(self.conn) is None:
+            self.conn.execute(_INSERT_EVENT, rows)
+            return
+        # The details (grounds of a refusal, conditions, what was done) are encrypted at rest,
+        # bound to the event's row: its id is known once the row is in.
+        for row in rows:
+            event_id = self.conn.execute(_INSERT_EVENT.returning(_EV.id), row).scalar_one()
+            sealed = at_rest.seal_json(self.conn, row["details"], _event_place(event_id))
+            self.conn.execute(
+                update(t.request_events).where(_EV.id == event_id), {"details": sealed}
+            )
 
     def for_request(self, request_id: str) -> list[RequestEvent]:
         rows = self.conn.execute(
@@ -454,7 +468,7 @@ class EventRepository:
                 state_from=r["state_from"],
                 state_to=r["state_to"],
                 articles=tuple(r["articles"]),
-                details=r["details"],
+                details=at_rest.unseal_json(self.conn, r["details"], _event_place(r["id"])),
                 notify=Side(r["notify"]) if r["notify"] else None,
                 ruleset=r["ruleset"],
             )

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from ozara.core.research import Project, ResearchState
 from ozara.core.research_forms import load_project
+from ozara.store import at_rest
 from ozara.store import tables as t
 from ozara.store.repository import ConcurrentChange, NotFound
 
@@ -91,7 +92,8 @@ class ResearchRepository:
         if found is None:
             raise NotFound("research project", project_id)
         return StoredProject(
-            load_project(found["content"]), found["received_from"], found["final_signature"],
+            load_project(at_rest.unseal_json(self.conn, found["content"], _place(project_id))),
+            found["received_from"], found["final_signature"],
             found["updated_at"],
         )  # fmt: skip
 
@@ -121,12 +123,12 @@ class ResearchRepository:
             for r in self.conn.execute(q).all()
         ]  # fmt: skip
 
-    @staticmethod
-    def _columns(project: Project) -> dict[str, Any]:
+    def _columns(self, project: Project) -> dict[str, Any]:
         p = project.proposal
+        content = at_rest.seal_json(self.conn, project.to_dict(), _place(project.id))
         return {
             "title": p.title, "state": project.state.value, "period_from": p.period_from,
-            "period_to": p.period_to, "content": project.to_dict(), "version": project.version,
+            "period_to": p.period_to, "content": content, "version": project.version,
         }  # fmt: skip
 
     def _write_index(self, project: Project) -> None:
@@ -137,3 +139,8 @@ class ResearchRepository:
                 [{"project_id": project.id, "body_id": x.body_id, "answer": x.answer.value}
                  for x in project.participants],
             )  # fmt: skip
+
+
+def _place(project_id: str) -> str:
+    """Where a research project's content belongs (encrypted at rest: ``at_rest_rotation``)."""
+    return f"research_projects.content:{project_id}"

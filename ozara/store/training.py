@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 from ozara.core.parties import Party
 from ozara.core.training import EventKind, EventState, TrainingEvent
 from ozara.core.training_forms import load_event
+from ozara.store import at_rest
 from ozara.store import tables as t
 from ozara.store.repository import ConcurrentChange, NotFound
 
@@ -92,7 +93,7 @@ class TrainingRepository:
         if row is None:
             raise NotFound("training event", event_id)
         return StoredEvent(
-            load_event(row["content"]),
+            load_event(at_rest.unseal_json(self.conn, row["content"], _place(event_id))),
             row["received_from"],
             row["announcement_signature"],
             row["updated_at"],
@@ -123,8 +124,7 @@ class TrainingRepository:
             for r in self.conn.execute(q).all()
         ]  # fmt: skip
 
-    @staticmethod
-    def _columns(event: TrainingEvent) -> dict[str, Any]:
+    def _columns(self, event: TrainingEvent) -> dict[str, Any]:
         a = event.announcement
         return {
             "kind": a.kind.value,
@@ -133,7 +133,7 @@ class TrainingRepository:
             "date_from": a.date_from,
             "date_to": a.date_to,
             "nomination_deadline": a.nomination_deadline,
-            "content": event.to_dict(),
+            "content": at_rest.seal_json(self.conn, event.to_dict(), _place(event.id)),
             "version": event.version,
         }
 
@@ -148,3 +148,8 @@ class TrainingRepository:
                 for p, n in event.announcement.places
             ],
         )
+
+
+def _place(event_id: str) -> str:
+    """Where a training event's content belongs (encrypted at rest: ``at_rest_rotation``)."""
+    return f"training_events.content:{event_id}"

@@ -6,14 +6,17 @@ page shows, and where an action's form leads once taken (``sent``: to the lead's
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ozara.core.rules import Violation
+from ozara.core.rules import ProtocolError, Violation
 from ozara.federation.requests import SignatoryKeyMissing, Unroutable
-from ozara.store.repository import ConcurrentChange
+from ozara.services.requests import AccessDenied
+from ozara.store.repository import ConcurrentChange, NotFound
 
 from .page import Page
 from .records_forms import explain
@@ -43,3 +46,55 @@ def acted(path: str, file_id: str, *, forwarded: bool, action: str) -> RedirectR
     node (``sent``)."""
     done = "sent" if forwarded else "done"
     return RedirectResponse(f"{path}/{quote(file_id)}?{done}={action}", status_code=303)
+
+
+class Outcome(Protocol):
+    """What a joint file's use case answers an action with."""
+
+    @property
+    def forwarded(self) -> bool: ...
+
+
+class FilePage(Protocol):
+    """A file's page, shown again with what refused the action."""
+
+    def __call__(
+        self,
+        page: Page,
+        file_id: str,
+        /,
+        *,
+        violations: list[Violation] | None = None,
+        problem: str | None = None,
+        form: dict[str, str] | None = None,
+        status: int = 422,
+    ) -> HTMLResponse: ...
+
+
+@dataclass(frozen=True, slots=True)
+class JointPages:
+    """One kind of joint file's pages: where they live and how they answer a refusal."""
+
+    path: str
+    show: FilePage
+    not_found: Callable[[Page], Response]
+    no_body: Callable[[Page], Exception]  # the officer belongs to no competent body
+
+    def act(
+        self, page: Page, file_id: str, form: dict[str, str], take: Callable[[], Outcome]
+    ) -> Response:
+        """Take the action of the file's form (``take``) and go back to the file's page; a
+        refusal is answered as these pages answer it: 404, 403 (no body; a body the file
+        does not involve raises its own 403 in ``take``), the form again with the Protocol's
+        violations (422), or with the federation's or a concurrent change's refusal (409)."""
+        try:
+            outcome = take()
+        except NotFound:
+            return self.not_found(page)
+        except AccessDenied:
+            raise self.no_body(page) from None
+        except ProtocolError as e:
+            return self.show(page, file_id, violations=list(e.violations), form=form)
+        except CONFLICTS as e:
+            return self.show(page, file_id, problem=str(e), form=form, status=409)
+        return acted(self.path, file_id, forwarded=outcome.forwarded, action=form["action"])

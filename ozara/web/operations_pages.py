@@ -39,7 +39,7 @@ from ozara.store.uow import SqlUnitOfWork
 from . import i18n
 from . import operations_forms as of
 from .i18n import UTC
-from .joint_pages import CONFLICTS, acted, state_filter
+from .joint_pages import JointPages, state_filter
 from .page import Forbidden, Page, WebConfig, page_for
 from .records_forms import explain, officer_id
 from .views import _Form
@@ -159,7 +159,8 @@ def _act(page: Page, operation_id: str, form: dict[str, str]) -> Response:
     action = OperationAction(raw)
     assert page.session is not None
     body = page.session.officer.body_id
-    try:
+
+    def take() -> svc.Outcome:
         command = of.command_from_form(action, form)
         with SqlUnitOfWork(page.config.engine) as uow:
             # A body the operation does not involve is refused as its page refuses it (403),
@@ -168,19 +169,12 @@ def _act(page: Page, operation_id: str, form: dict[str, str]) -> Response:
             operation = OperationRepository(uow.connection).get(operation_id).operation
             if body is not None and not operation.involves(body):
                 raise Forbidden(_outsider(page, operation_id, body))
-            outcome = svc.act_on_operation(
+            return svc.act_on_operation(
                 uow, operation_id, command, officer_id(page), page.now,
                 of.operation_peers(page.config),
             )  # fmt: skip
-    except NotFound:
-        return _not_found(page)
-    except AccessDenied:
-        raise _no_body(page) from None
-    except ProtocolError as e:
-        return operation_page(page, operation_id, violations=list(e.violations), form=form)
-    except CONFLICTS as e:
-        return operation_page(page, operation_id, problem=str(e), form=form, status=409)
-    return acted("/operations", operation_id, forwarded=outcome.forwarded, action=raw)
+
+    return PAGES.act(page, operation_id, form, take)
 
 
 def _outsider(page: Page, operation_id: str, body: str) -> str:
@@ -315,3 +309,6 @@ def _local_officer(uow: SqlUnitOfWork, officer: str) -> Officer | None:
         return uow.registry.officer(officer)
     except NotFound:
         return None
+
+
+PAGES = JointPages("/operations", operation_page, _not_found, _no_body)

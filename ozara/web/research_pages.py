@@ -45,7 +45,7 @@ from ozara.store.uow import SqlUnitOfWork
 from . import i18n
 from . import research_forms as rf
 from .i18n import UTC
-from .joint_pages import CONFLICTS, acted, page_errors, state_filter
+from .joint_pages import JointPages, page_errors, state_filter
 from .literature_pages import add_literature_pages
 from .page import Forbidden, Page, WebConfig, page_for
 from .records_forms import officer_id
@@ -157,26 +157,20 @@ def _act(page: Page, project_id: str, form: dict[str, str]) -> Response:
         return page.error(400, page._("Not an action"), raw)
     assert page.session is not None
     body = page.session.officer.body_id
-    try:
+
+    def take() -> svc.Outcome:
         with SqlUnitOfWork(page.config.engine) as uow:
             # A body the project does not involve is refused as its page refuses it (403),
             # not with the core's 422: the refusal must not tell it what state it is in.
             project = ResearchRepository(uow.connection).get(project_id).project
             if body is not None and not project.involves(body):
                 raise Forbidden(_outsider(page, project_id, body))
-            outcome = svc.act_on_project(
+            return svc.act_on_project(
                 uow, project_id, rf.command_from_form(ResearchAction(raw), form),
                 officer_id(page), page.now, rf.research_peers(page.config),
             )  # fmt: skip
-    except NotFound:
-        return _not_found(page)
-    except AccessDenied:
-        raise _no_body(page) from None
-    except ProtocolError as e:
-        return project_page(page, project_id, violations=list(e.violations), form=form)
-    except CONFLICTS as e:
-        return project_page(page, project_id, problem=str(e), form=form, status=409)
-    return acted("/research", project_id, forwarded=outcome.forwarded, action=raw)
+
+    return PAGES.act(page, project_id, form, take)
 
 
 def _outsider(page: Page, project_id: str, body: str) -> str:
@@ -273,3 +267,6 @@ def _readable(page: Page) -> list[tuple[str, str]]:
     except AccessDenied:
         return []
     return [(r.id, r.title) for r in rows if not r.withdrawn]
+
+
+PAGES = JointPages("/research", project_page, _not_found, _no_body)

@@ -49,7 +49,7 @@ from ozara.store.uow import SqlUnitOfWork
 from . import i18n
 from . import training_forms as tf
 from .i18n import UTC
-from .joint_pages import CONFLICTS, acted, page_errors, state_filter
+from .joint_pages import JointPages, page_errors, state_filter
 from .page import Forbidden, Page, WebConfig, page_for
 from .records_forms import explain, officer_id
 from .views import _Form
@@ -177,7 +177,8 @@ def _act(page: Page, event_id: str, form: dict[str, str]) -> Response:
     if raw not in {a.value for a in TrainingAction}:
         return page.error(400, page._("Not an action"), raw)
     action = TrainingAction(raw)
-    try:
+
+    def take() -> svc.Outcome:
         body, party = _viewer_party(page)
         with SqlUnitOfWork(page.config.engine) as uow:
             # A body the event does not concern is refused as its page refuses it (403), not
@@ -187,19 +188,12 @@ def _act(page: Page, event_id: str, form: dict[str, str]) -> Response:
             raise Forbidden(_outsider(page, event_id, body))
         command = tf.command_from_form(action, form)
         with SqlUnitOfWork(page.config.engine) as uow:
-            outcome = svc.act_on_event(
+            return svc.act_on_event(
                 uow, event_id, command, officer_id(page), page.now,
                 tf.training_peers(page.config),
             )  # fmt: skip
-    except NotFound:
-        return _not_found(page)
-    except AccessDenied:
-        raise _no_body(page) from None
-    except ProtocolError as e:
-        return event_page(page, event_id, violations=list(e.violations), form=form)
-    except CONFLICTS as e:
-        return event_page(page, event_id, problem=str(e), form=form, status=409)
-    return acted("/training", event_id, forwarded=outcome.forwarded, action=raw)
+
+    return PAGES.act(page, event_id, form, take)
 
 
 def _view(page: Page, event_id: str) -> svc.EventView:
@@ -266,3 +260,6 @@ def event_page(
         sent=q.get("sent") in tf.ACTIONS, done=done if done in tf.ACTIONS else None,
         body_name=lambda b: i18n.body_name(registry.get(b), b, page.lang), **tf.labels(page),
     )  # fmt: skip
+
+
+PAGES = JointPages("/training", event_page, _not_found, _no_body)

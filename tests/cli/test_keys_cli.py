@@ -33,9 +33,10 @@ def test_init_rotate_retire(tmp_path: Path) -> None:
     initialized = keys("init")
     assert "encrypted: 1 in attachments.content" in initialized
     assert "1 in requests.content" in initialized
+    assert "1 in request_events.details" in initialized  # its history: created
     first = at_rest.load(node_dir / at_rest.KEYRING_FILE).active
     assert raw(engine)[0].startswith(at_rest.MAGIC)
-    assert f"key {first}: 2 value(s)" in keys("status")  # the file and the request's content
+    assert f"key {first}: 3 value(s)" in keys("status")  # the file, the content, the event
     fails(run_cli(url, tmp_path, "keys", "init", "--node-dir", str(node_dir)), 2, "exists")
 
     rotated = keys("rotate")

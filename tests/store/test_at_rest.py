@@ -152,7 +152,7 @@ def test_turning_encryption_on_then_rotating_loses_nothing(node: Engine, clock: 
     files = [stored_file(), stored_file(b"second file", "b.txt")]
     for f in files:
         add(node, rid, f)  # no keyring yet: in clear, as before encryption was turned on
-    assert keys_in_use(node) == {None: 3}  # the two files and the request's content
+    assert keys_in_use(node) == {None: 4}  # the two files, the request's content and event
     ring = at_rest.Keyring.generate()
     at_rest.attach(node, ring)
     try:
@@ -162,12 +162,12 @@ def test_turning_encryption_on_then_rotating_loses_nothing(node: Engine, clock: 
         assert done["attachments.content"] == 2
         assert set(done) == {f"{c.table.name}.{c.column}" for c in ENCRYPTED}
         assert ("attachments.content", 2, 2) in seen
-        assert keys_in_use(node) == {ring.active: 3}
+        assert keys_in_use(node) == {ring.active: 4}
         rotated = ring.rotated()
         at_rest.attach(node, rotated)
         assert reencrypt(node)["attachments.content"] == 2
         assert set(reencrypt(node).values()) == {0}  # a second pass has nothing left
-        assert keys_in_use(node) == {rotated.active: 3}
+        assert keys_in_use(node) == {rotated.active: 4}
         at_rest.attach(node, rotated.without(ring.active))
         assert [read(node, rid, f.sha256) for f in files] == [f.content for f in files]
     finally:
