@@ -243,6 +243,21 @@ def show_operation(
     return view
 
 
+def operations_of_case(
+    uow: SqlUnitOfWork, kind: LinkKind, ref: str, actor_id: str
+) -> list[OperationRow]:
+    """The coordinated operations a request or record is linked to (Art. 5 para 3) that the
+    actor's body leads or is invited to: to a body outside it an operation stays unknown, as
+    its own page keeps it (an officer of no body sees none). Not audited: the case's page
+    that shows the list is."""
+    actor = uow.registry.officer(actor_id)
+    repository = OperationRepository(uow.connection)
+    linked = repository.linked_to(kind.value, ref)
+    if actor.body_id is None or not linked:
+        return []
+    return repository.involving(actor.body_id, among=linked, limit=len(linked))
+
+
 def list_operations(
     uow: SqlUnitOfWork, actor_id: str, *, state: OperationState | None = None, limit: int = 100
 ) -> list[OperationRow]:

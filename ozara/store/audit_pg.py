@@ -106,7 +106,7 @@ def named_entries(
     cursor.execute(CAN)
     if tuple(cursor.fetchone() or ()) != ("UTF8", "json"):
         return None
-    cursor.execute("SELECT pg_export_snapshot()")
+    cursor.execute("SELECT pg_catalog.pg_export_snapshot()")
     links = _LinkScan(engine, str(cursor.fetchone()[0]), {
         "first": first, "upto": upto, "trust": anchor is None, "anchor": anchor or "",
     })  # fmt: skip

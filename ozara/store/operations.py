@@ -9,6 +9,7 @@ never commits.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,9 +104,15 @@ class OperationRepository:
         return self.conn.execute(select(_O.id).where(_O.id == operation_id)).first() is not None
 
     def involving(
-        self, body_id: str, *, state: OperationState | None = None, limit: int = 100
+        self,
+        body_id: str,
+        *,
+        state: OperationState | None = None,
+        limit: int = 100,
+        among: Collection[str] | None = None,
     ) -> list[OperationRow]:
-        """Operations the body leads or is invited to, most recently changed first."""
+        """Operations the body leads or is invited to (``among`` these ids, when given), most
+        recently changed first."""
         invited = select(_B.operation_id).where(_B.body_id == body_id)
         q = select(
             _O.id, _O.name, _O.lead_body, _O.state, _O.period_from, _O.period_to, _O.version,
@@ -113,6 +120,8 @@ class OperationRepository:
         ).where(or_(_O.lead_body == body_id, _O.id.in_(invited)))  # fmt: skip
         if state is not None:
             q = q.where(_O.state == state.value)
+        if among is not None:
+            q = q.where(_O.id.in_(list(among)))
         q = q.order_by(_O.updated_at.desc(), _O.id).limit(limit)
         return [
             OperationRow(

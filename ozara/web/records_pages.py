@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ozara.core.correlation import Subject, SubjectType
+from ozara.core.operations import LinkKind
 from ozara.core.parties import Party
 from ozara.core.records import Purpose, RecordKind
 from ozara.core.rules import ProtocolError, Violation
@@ -34,6 +35,7 @@ from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
 from . import records_forms as rf
+from .case_operations import case_operations
 from .correlation_pages import matches_context
 from .i18n import UTC
 from .page import Forbidden, Page, WebConfig, page_for
@@ -315,4 +317,5 @@ def record_page(
         "stix": f"/records/{record_id}/stix?{urlencode(stix)}",
     }  # fmt: skip
     common |= matches_context(page, subject, view.content.title, matches, purpose, case or "")
+    common |= case_operations(page, LinkKind.RECORD, record_id)
     return page.render("record.html", status, **common)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ozara.core.actions import ACTIONS, Action, State
 from ozara.core.events import RequestEvent
 from ozara.core.lifecycle import Command, deadline_owner
+from ozara.core.operations import LinkKind
 from ozara.core.parties import Party, Role
 from ozara.core.requests import AssistanceKind, CrimeCategory
 from ozara.core.rules import RULES, ProtocolError, Violation, article_in
@@ -30,6 +31,7 @@ from ozara.store.tables import audit_log, inbox, outbox
 from ozara.store.uow import SqlUnitOfWork
 
 from . import i18n
+from .case_operations import case_operations
 from .correlation_pages import request_matches
 from .documents import offers_cooperation, pdf_links
 from .i18n import UTC
@@ -351,6 +353,7 @@ def _request_page(
         files=[(a, a.sha256 in held) for a in r.content.attachments],
         **request_matches(page, r),
         **cooperation_context(page, r),
+        **case_operations(page, LinkKind.REQUEST, r.id),
     )  # fmt: skip
 
 

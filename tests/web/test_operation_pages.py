@@ -12,11 +12,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from ozara.core.actions import Action
 from ozara.services import accounts
 from ozara.store import tables as t
 from ozara.store.operations import OperationRepository
 from ozara.store.uow import SqlUnitOfWork
 from tests.pdf.conftest import flat, pdf_text
+from tests.services.test_request_services import act as act_on_request
+from tests.services.test_request_services import create as create_request
 from tests.web.conftest import PASSWORD, Web, csrf_of
 from tests.web.test_record_pages import create as create_record
 from tests.web.test_record_pages import created_id
@@ -336,3 +339,25 @@ def test_a_forged_or_unknown_action_is_refused(
     assert answer.status_code == 403
     assert act(kaz, "no-such-operation", "report", text="x").status_code == 404
     assert version(web, oid) == 2
+
+
+def test_a_case_names_its_operations_to_the_bodies_taking_part_only(
+    web: Web, active: tuple[str, dict[str, httpx.Client]]
+) -> None:
+    """A request and a record linked to an operation show it on their pages (Art. 5 para
+    3); to a body that takes no part in the operation it stays unknown, as on its page."""
+    oid, c = active
+    kaz = c["kaz-mvd.officer"]
+    rid = create_request(web.engine, web.clock, requested_body="BLR-MVD")
+    act_on_request(web.engine, web.clock, rid, "kaz-mvd.head", Action.SIGN)
+    act_on_request(web.engine, web.clock, rid, "kaz-mvd.officer", Action.SEND)
+    link = f'href="/operations/{oid}"'
+    assert link not in kaz.get(f"/requests/{rid}").text  # not linked yet
+    done(kaz, oid, "link", link_kind="request", ref=rid)
+    assert link in kaz.get(f"/requests/{rid}").text
+    blr = sign_in(web, "blr-mvd.officer")  # the requested body, not invited to the operation
+    page = blr.get(f"/requests/{rid}")
+    assert page.status_code == 200 and oid not in page.text
+    record_id = created_id(create_record(kaz))
+    done(kaz, oid, "link", link_kind="record", ref=record_id)
+    assert link in kaz.get(f"/records/{record_id}?purpose=investigation").text
