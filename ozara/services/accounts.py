@@ -105,13 +105,19 @@ def set_password(uow: SqlUnitOfWork, officer_id: str, password: str, now: dateti
 
 
 def enroll_totp(uow: SqlUnitOfWork, officer_id: str, now: datetime) -> str:
-    """Create (or replace) the officer's TOTP secret; returns it in base32 for the app."""
+    """Create (or replace) the officer's TOTP secret; returns it in base32 for the app.
+
+    Replacing it ends every session of the officer, as a new password does: a factor is
+    re-enrolled because the old one was lost or exposed, and a session opened with it must
+    not outlive it.
+    """
     now = require_utc(now)
     repo = AccountRepository(uow.connection)
     if repo.get(officer_id) is None:
         raise NotFound("account", officer_id)
     secret = pyotp.random_base32()
     repo.update(officer_id, totp_secret=secret, last_totp_step=None)
+    repo.delete_sessions_of(officer_id)
     _audit(uow, now, officer_id, "account:totp_enrolled")
     uow.commit()
     return secret

@@ -115,6 +115,19 @@ def test_signing_out_ends_the_session_and_needs_the_csrf_token(web: Web) -> None
     assert client.get("/requests").status_code == 303
 
 
+def test_a_new_password_or_second_factor_ends_every_session(web: Web) -> None:
+    """Re-enrolled because the old one was lost or exposed: no session opened with it lives
+    on (ASVS 2.8.6, 3.3.3); another officer's session does."""
+    first, other = web.sign_in("kaz-mvd.officer"), web.sign_in("kaz-mvd.head")
+    with SqlUnitOfWork(web.engine) as uow:
+        accounts.enroll_totp(uow, "kaz-mvd.officer", web.clock.now)
+    assert first.get("/requests").status_code == 303  # back to the sign-in form
+    assert other.get("/requests").status_code == 200
+    with SqlUnitOfWork(web.engine) as uow:
+        accounts.set_password(uow, "kaz-mvd.head", PASSWORD, web.clock.now)
+    assert other.get("/requests").status_code == 303
+
+
 def test_the_sign_in_form_needs_its_own_token(web: Web) -> None:
     answer = web.client.post(
         "/login",
