@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, TypeVar
 from urllib.parse import quote
 
@@ -17,15 +18,17 @@ from ozara.core.rules import ProtocolError, Violation
 from ozara.federation.requests import SignatoryKeyMissing, Unroutable
 from ozara.services.requests import AccessDenied
 from ozara.store.repository import ConcurrentChange, NotFound
+from ozara.store.uow import SqlUnitOfWork
 
-from .page import Page
-from .records_forms import explain
+from .page import Forbidden, Page
+from .records_forms import explain, officer_id
 
 #: Refusals the page shows beside the form with 409: no node to reach, no signing key, the
 #: file changed meanwhile. Nothing was changed.
 CONFLICTS = (Unroutable, SignatoryKeyMissing, ConcurrentChange)
 
 S = TypeVar("S", bound=enum.StrEnum)
+V = TypeVar("V")
 
 
 def state_filter(page: Page, states: type[S]) -> S | None:
@@ -79,6 +82,27 @@ class JointPages:
     show: FilePage
     not_found: Callable[[Page], Response]
     no_body: Callable[[Page], Exception]  # the officer belongs to no competent body
+    #: The words of the 403 to a body the file does not involve (page, file id, body).
+    outsider: Callable[[Page, str, str], str]
+
+    def view(
+        self,
+        page: Page,
+        file_id: str,
+        show_file: Callable[[SqlUnitOfWork, str, str, datetime], V],
+    ) -> V:
+        """The file as the officer's body may see it (``show_file``, the service, decides and
+        audits); its refusal is these pages' 403: to an officer of no body, or naming the file
+        and the body it does not involve."""
+        assert page.session is not None
+        try:
+            with SqlUnitOfWork(page.config.engine) as uow:
+                return show_file(uow, file_id, officer_id(page), page.now)
+        except AccessDenied:
+            body = page.session.officer.body_id
+            if body is None:
+                raise self.no_body(page) from None
+            raise Forbidden(self.outsider(page, file_id, body)) from None
 
     def act(
         self, page: Page, file_id: str, form: dict[str, str], take: Callable[[], Outcome]

@@ -188,16 +188,8 @@ def _not_found(page: Page) -> HTMLResponse:
 
 
 def _view(page: Page, operation_id: str) -> svc.OperationView:
-    """The operation as the officer's body may see it (the service decides and audits)."""
-    assert page.session is not None
-    try:
-        with SqlUnitOfWork(page.config.engine) as uow:
-            return svc.show_operation(uow, operation_id, officer_id(page), page.now)
-    except AccessDenied:
-        body = page.session.officer.body_id
-        if body is None:
-            raise _no_body(page) from None
-        raise Forbidden(_outsider(page, operation_id, body)) from None
+    """The file as the officer's body may see it (the service decides and audits)."""
+    return PAGES.view(page, operation_id, svc.show_operation)
 
 
 def operation_page(
@@ -311,4 +303,4 @@ def _local_officer(uow: SqlUnitOfWork, officer: str) -> Officer | None:
         return None
 
 
-PAGES = JointPages("/operations", operation_page, _not_found, _no_body)
+PAGES = JointPages("/operations", operation_page, _not_found, _no_body, _outsider)

@@ -184,16 +184,8 @@ def _not_found(page: Page) -> HTMLResponse:
 
 
 def _view(page: Page, project_id: str) -> svc.ProjectView:
-    """The project as the officer's body may see it (the service decides and audits)."""
-    assert page.session is not None
-    try:
-        with SqlUnitOfWork(page.config.engine) as uow:
-            return svc.show_project(uow, project_id, officer_id(page), page.now)
-    except AccessDenied:
-        body = page.session.officer.body_id
-        if body is None:
-            raise _no_body(page) from None
-        raise Forbidden(_outsider(page, project_id, body)) from None
+    """The file as the officer's body may see it (the service decides and audits)."""
+    return PAGES.view(page, project_id, svc.show_project)
 
 
 def project_page(
@@ -269,4 +261,4 @@ def _readable(page: Page) -> list[tuple[str, str]]:
     return [(r.id, r.title) for r in rows if not r.withdrawn]
 
 
-PAGES = JointPages("/research", project_page, _not_found, _no_body)
+PAGES = JointPages("/research", project_page, _not_found, _no_body, _outsider)

@@ -262,4 +262,4 @@ def event_page(
     )  # fmt: skip
 
 
-PAGES = JointPages("/training", event_page, _not_found, _no_body)
+PAGES = JointPages("/training", event_page, _not_found, _no_body, _outsider)
