@@ -28,6 +28,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ozara.core.parties import Officer
+
 #: The request being handled by this task (empty outside an HTTP request).
 REQUEST_ID: ContextVar[str | None] = ContextVar("ozara_request_id", default=None)
 HEADER = "x-request-id"
@@ -158,18 +160,18 @@ class RequestContext:
             REQUEST_ID.reset(token)
 
 
-def log_refusal(
-    scope: Scope, kind: str, officer: str | None, body: str | None, status: int = 403
-) -> None:
+def log_refusal(scope: Scope, kind: str, officer: Officer | None, status: int = 403) -> None:
     """One warning line on ``ozara.security`` for a refused HTTP request: the method and
     route template, the officer and body signed in (None before sign-in) and the kind of
     refusal (``access``: outside the officer's rights; ``csrf``: a form that did not come
-    from this site). Never the path or the refusal's own words: either may name a case."""
+    from this site; ``method``: one not in use). Never the path or the refusal's own words:
+    either may name a case."""
     method = str(scope.get("method", ""))
     route = str(scope.get("root_path", "")) + route_template(scope)
+    officer_id, body = (officer.id, officer.body_id) if officer else (None, None)
     logging.getLogger(SECURITY_LOGGER).warning(
         "refused %s %s (%s) to officer %s of %s",
-        method, route, kind, officer or "-", body or "-",
+        method, route, kind, officer_id or "-", body or "-",
         extra={"method": method, "route": route, "status": status, "kind": kind,
-               "officer": officer, "body": body},
+               "officer": officer_id, "body": body},
     )  # fmt: skip

@@ -192,10 +192,7 @@ def _add_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(ApiError)
     async def refused(request: Request, exc: ApiError) -> JSONResponse:
         if exc.status == 403:
-            who = exc.officer
-            log_refusal(
-                request.scope, "access", who.id if who else None, who.body_id if who else None
-            )
+            log_refusal(request.scope, "access", exc.officer)
         return JSONResponse(exc.body.model_dump(), status_code=exc.status)
 
     @api.exception_handler(RequestValidationError)

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ozara.core.parties import Officer, Role
+from ozara.core.parties import Role
 from ozara.ops.logs import log_refusal
 from ozara.services import accounts
 from ozara.store.repository import NotFound
@@ -88,19 +88,15 @@ def _add_error_pages(app: FastAPI, config: WebConfig) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:  # a method not in use, refused and logged (ASVS 14.5.1)
-            log_refusal(request.scope, "method", None, None, status=405)
+            log_refusal(request.scope, "method", None, status=405)
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         page = page_for(request, config, required=False, checked=False)
         officer = page.session.officer if page.session is not None else None
-        log_refusal(request.scope, exc.kind, *_who(officer))
+        log_refusal(request.scope, exc.kind, officer)
         return page.error(403, page._("Access denied"), str(exc))
-
-
-def _who(officer: Officer | None) -> tuple[str | None, str | None]:
-    return (None, None) if officer is None else (officer.id, officer.body_id)
 
 
 def create_web_app(config: WebConfig) -> FastAPI:
@@ -146,7 +142,7 @@ def create_web_app(config: WebConfig) -> FastAPI:
         fields = {k: v for k, v in data.items() if isinstance(v, str)}
         cookie = request.cookies.get(LOGIN_COOKIE, "")
         if not cookie or not secrets.compare_digest(fields.get("csrf", ""), cookie):
-            log_refusal(request.scope, "csrf", None, None)
+            log_refusal(request.scope, "csrf", None)
             return _login_page(page, page._("The form has expired; please sign in again."), 403)
         officer_id = fields.get("officer_id", "").strip()
         try:
