@@ -114,7 +114,7 @@ def fill(engine: Engine, entries: int, started: datetime, keep: list[bytes] | No
             blob = entry_bytes(fields)
             prev = sha256(blob).hexdigest()
             blobs.append(blob)
-            rows.append({**fields._asdict(), "at": at, "entry_hash": prev})
+            rows.append({"id": next_id, "canonical": blob, "entry_hash": prev})
             next_id += 1
         size += sum(map(len, blobs))
         if keep is not None:
@@ -129,10 +129,7 @@ def fill(engine: Engine, entries: int, started: datetime, keep: list[bytes] | No
 
 #: The rows ``verify_chain`` reads page by page, on each backend (ozara/store/audit.py).
 READ = {
-    "sqlite": (
-        "SELECT id, at, actor_id, body_id, action, object_type, object_id, details, ruleset, "
-        "prev_hash, entry_hash FROM audit_log WHERE id > ? ORDER BY id LIMIT ?"
-    ),
+    "sqlite": "SELECT id, canonical, entry_hash FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
     "postgresql": store_audit._PG_ROW + "WHERE id > %s ORDER BY id LIMIT %s",
 }
 
@@ -346,18 +343,20 @@ def section(r: AuditResult) -> list[str]:
             if postgres
             else "SQLite (WAL, synchronous=FULL). "
         )
-        + "`verify_chain` recomputes every entry's SHA-256 and checks every link, the ids, the "
-        "chain's head and the stored checkpoints. On SQLite it reads the entries in id order "
-        "(keyset pages of 10,000 rows) and hashes them in Python. "
+        + "Each entry is stored as the bytes its hash covers (`audit_log.canonical`; the "
+        "other columns are generated from them by the database: ozara/store/audit_schema.py). "
+        "`verify_chain` checks the table's definition in the catalog, recomputes every "
+        "entry's SHA-256 over its bytes and checks every link (read in the bytes), the ids, "
+        "the chain's head and the stored checkpoints. On SQLite it reads the entries in id "
+        "order (keyset pages of 10,000 rows) and hashes them in Python. "
         + (
-            "On PostgreSQL the database does it: one parallel scan builds each entry's "
-            "canonical text and its SHA-256 in C (`sha256(convert_to(...))`) and names the "
-            "entries whose hash differs or whose strings need JSON escaping; a second scan "
-            "(`lag()`, in one process), at the same time on a second connection in the same "
-            "snapshot, names the entries not chained to the one before; Python "
-            "reads and walks only the named entries (none in an intact log of ordinary "
-            "entries), so the report is the one the row-by-row walk gives. The time is the "
-            "whole `verify_chain` call. "
+            "On PostgreSQL the database does it: one parallel scan hashes each entry's bytes "
+            "in C (`sha256(convert_to(canonical, 'UTF8'))`) and names the entries whose hash "
+            "differs; a second scan (`lag()`, in one process), at the same time on a second "
+            "connection in the same snapshot, names the entries not chained to the one "
+            "before; Python reads and walks only the named entries (none in an intact log), "
+            "so the report is the one the row-by-row walk gives. The time is the whole "
+            "`verify_chain` call. "
             if postgres
             else ""
         )
@@ -398,8 +397,8 @@ def section(r: AuditResult) -> list[str]:
             "PostgreSQL computes in C and in parallel: its scan runs in the leader and up to "
             f"{r.workers} workers (`max_parallel_workers_per_gather`, the server's default) on "
             f"this machine's {os.cpu_count()} cores. It also does work the floor does not: "
-            "building each entry's text from the columns (the instant formatted), one "
-            "`sha256()` call per row, the escaping check, and the second scan, for the links. "
+            "reading each row, one `sha256()` call per row, the hex comparison, and the "
+            "second scan, for the links. "
             + fair
             + " On a node with more cores, and more workers allowed, the hashing scan runs in "
             "more processes; the link scan stays in one.",
@@ -415,8 +414,7 @@ def section(r: AuditResult) -> list[str]:
                 "call, and OpenSSL 3 fetches the algorithm again on every set-up (an "
                 '"implicit fetch": dotnet/runtime#118613 measured 200-300 ns of it a call); '
                 "`hashlib` fetches it once. The call alone costs the database "
-                f"{in_pg / r.backends[-1].floor_s:.1f}x the floor's whole entry before any text "
-                "is built, "
+                f"{in_pg / r.backends[-1].floor_s:.1f}x the floor's whole entry, "
                 f"and this machine has {os.cpu_count()} cores to spread the rows over.",
                 "",
             ]

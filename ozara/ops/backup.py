@@ -68,7 +68,7 @@ from ozara.documents.canonical import (
 from ozara.documents.fields import format_time
 from ozara.documents.signing import signed_bytes
 from ozara.store import db
-from ozara.store.tables import metadata
+from ozara.store.tables import CanonicalBytes, metadata
 from ozara.transport.nodefiles import NodeFilesError, load_node
 
 FORMAT = "ozara-backup-v1"
@@ -124,7 +124,7 @@ class Archive:
 
 
 def is_json(column: Column[Any]) -> bool:
-    """A JSON column (plain or ``CanonicalJSON``): dumped as its JSON text."""
+    """A JSON column: dumped as its JSON text."""
     kind = column.type
     if isinstance(kind, TypeDecorator):
         kind = kind.impl_instance
@@ -140,10 +140,22 @@ def encode(value: Any) -> Any:
     return value
 
 
+def stored(table: Table) -> list[Column[Any]]:
+    """The columns a dump holds: not those the database generates (the audit log's members,
+    generated from the bytes they were hashed as)."""
+    return [c for c in table.columns if c.computed is None]
+
+
+def as_text(column: Column[Any]) -> bool:
+    """Dumped as text: JSON columns, and the audit log's hashed bytes (UTF-8 JSON, which an
+    auditor reading the archive should see as it is)."""
+    return is_json(column) or isinstance(column.type, CanonicalBytes)
+
+
 def selected(table: Table) -> Any:
-    """The statement that reads ``table`` for the dump: JSON columns as text, rows in
-    primary-key order (the same archive for the same data)."""
-    columns = [cast(c, Text).label(c.name) if is_json(c) else c for c in table.columns]
+    """The statement that reads ``table`` for the dump: JSON columns and the audit log's
+    hashed bytes as text, rows in primary-key order (the same archive for the same data)."""
+    columns = [cast(c, Text).label(c.name) if as_text(c) else c for c in stored(table)]
     return select(*columns).order_by(*table.primary_key.columns)
 
 
@@ -235,7 +247,7 @@ def _dump_tables(
                 member = f"tables/{number:03d}-{table.name}.jsonl"
                 count = _dump_table(conn, table, work / member, progress)
                 members[member] = _sha256(work / member)
-                columns: list[JSONValue] = [c.name for c in table.columns]
+                columns: list[JSONValue] = [c.name for c in stored(table)]
                 tables.append(
                     {"name": table.name, "member": member, "columns": columns, "rows": count}
                 )

@@ -28,10 +28,18 @@ from sqlalchemy import JSON, Column, Connection, Engine, MetaData, Table, inspec
 from sqlalchemy.types import TypeDecorator
 
 from ozara.core.audit import Report
-from ozara.ops.backup import BATCH, Archive, BackupError, Progress, is_json, open_archive
+from ozara.ops.backup import (
+    BATCH,
+    Archive,
+    BackupError,
+    Progress,
+    is_json,
+    open_archive,
+    stored,
+)
 from ozara.store import db
 from ozara.store.audit import verify_chain
-from ozara.store.tables import metadata
+from ozara.store.tables import CanonicalBytes, metadata
 from ozara.transport.nodefiles import KEYS_FILE
 
 
@@ -61,12 +69,9 @@ def _python_type(column: Column[Any]) -> type | None:
 
 
 def decoder(column: Column[Any]) -> Callable[[Any], Any]:
-    """The inverse of ``encode`` for ``column``; JSON columns give their text back as the
-    value to insert: parsed for plain JSON (``JSON.NULL`` for a JSON ``null``), as it is for
-    ``CanonicalJSON`` (whose text is hashed)."""
+    """The inverse of ``encode`` for ``column``; JSON columns give their text back parsed
+    (``JSON.NULL`` for a JSON ``null``) as the value to insert."""
     if is_json(column):
-        if isinstance(column.type, TypeDecorator):
-            return lambda v: v
 
         def parse(v: Any) -> Any:
             if v is None:
@@ -75,6 +80,8 @@ def decoder(column: Column[Any]) -> Callable[[Any], Any]:
             return JSON.NULL if parsed is None else parsed
 
         return parse
+    if isinstance(column.type, CanonicalBytes):
+        return lambda v: None if v is None else str(v).encode("utf-8")
     kind = _python_type(column)
     if kind is datetime:
         return lambda v: None if v is None else datetime.fromisoformat(v)
@@ -107,7 +114,7 @@ def _shadow(table: Table) -> Table:
     """``table`` for inserting dumped values: plain JSON columns take SQL NULL for ``None``
     (``JSON.NULL`` for a JSON ``null``), so that the two stay apart as they were."""
     columns = []
-    for c in table.columns:
+    for c in stored(table):
         kind = c.type
         if is_json(c) and not isinstance(kind, TypeDecorator):
             kind = JSON(none_as_null=True)
@@ -194,7 +201,7 @@ def _load(engine: Engine, archive: Archive, progress: Progress | None) -> dict[s
             table = known[str(entry["name"])]
             shadow = _shadow(table)
             total, done, batch = int(entry["rows"]), 0, []
-            for row in rows(archive, entry, list(table.columns)):
+            for row in rows(archive, entry, stored(table)):
                 batch.append(row)
                 if len(batch) >= BATCH:
                     conn.execute(shadow.insert(), batch)

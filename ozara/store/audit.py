@@ -24,11 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from itertools import chain, repeat
-from operator import add, methodcaller
+from operator import methodcaller
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, select
@@ -42,11 +41,11 @@ from ozara.core.audit import (
     Report,
     checkpoint_break,
 )
-from ozara.documents.canonical import CanonicalJSONError, JSONValue, canonicalize
+from ozara.documents.canonical import JSONValue, canonicalize
 from ozara.documents.fields import (
     format_time,
 )
-from ozara.store import audit_pg
+from ozara.store import audit_pg, audit_schema
 from ozara.store import tables as t
 from ozara.store.audit_checkpoints import (
     CHECKPOINT_LABEL,
@@ -96,8 +95,6 @@ _MEMBERS = (
 )
 #: What JSON escapes in a string (RFC 8785 escapes nothing else).
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]').search
-#: SQLite's text for an instant, as SQLAlchemy writes it (PostgreSQL's is selected alike).
-_STORED_TIMES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})*")
 _hexdigest = methodcaller("hexdigest")
 _sha256 = hashlib.sha256
 
@@ -164,19 +161,14 @@ def canonical_entry(entry: Mapping[str, JSONValue]) -> bytes:
 
 # -- verification of the stored chain ----------------------------------------------------
 
-#: An entry as text on PostgreSQL, in the columns' order (``EntryFields``, then the hash);
-#: the server's own functions and operators whatever the search path (``audit_pg.op``).
-_PG_ROW = (
-    "SELECT id, pg_catalog.to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
-    "actor_id, body_id, action, object_type, object_id, details::text, ruleset, prev_hash, "
-    "entry_hash FROM audit_log "
-)
+#: An entry as verification reads it: its id, the bytes its hash covers, the hash.
+_PG_ROW = "SELECT id, pg_catalog.convert_to(canonical, 'UTF8'), entry_hash FROM audit_log "
 _GT, _GE, _LE, _EQ = (audit_pg.op(o) for o in (">", ">=", "<=", "="))
-#: One page of entries, as text, in id order (keyset pagination: see ``verify_chain``).
+#: One page of entries in id order (keyset pagination: see ``verify_chain``).
 _PAGE = {
     "sqlite": (
-        "SELECT id, at, actor_id, body_id, action, object_type, object_id, details, ruleset, "
-        "prev_hash, entry_hash FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
+        "SELECT id, canonical, entry_hash FROM audit_log WHERE id > ? AND id <= ? "
+        "ORDER BY id LIMIT ?"
     ),
     "postgresql": _PG_ROW + f"WHERE id{_GT}%s AND id{_LE}%s ORDER BY id LIMIT %s",
 }
@@ -185,38 +177,58 @@ _PG_ROWS = _PG_ROW + f"WHERE id{_EQ}ANY(%s) ORDER BY id"
 _PG_LAST = _PG_ROW + f"WHERE id{_GE}%s AND id{_LE}%s ORDER BY id DESC LIMIT 1"
 _SELECT_HASH = select(t.audit_log.c.entry_hash).where(t.audit_log.c.id == bindparam("b_id"))
 
-
-def _rfc3339(stored: str) -> str:
-    """An instant as stored (``2026-01-30 07:00:00.000000``, UTC) as ``format_time`` writes it."""
-    moment = datetime.fromisoformat(stored)
-    return format_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+#: Where the entry's own ``prev_hash`` is in its bytes, and what must follow it there.
+PREV_MARK, RULESET_MARK = b',"prev_hash":"', b'","ruleset":"'
 
 
-def _row_digest(row: Sequence[Any]) -> str:
-    """The hash a stored row's content gives, by the definition (row by row, slow)."""
-    try:
-        entry = EntryFields._make(row[:10])._replace(at=_rfc3339(row[1]))
-        digest = entry_digest(entry)
-        if digest == row[10]:
-            return digest
-        # Stored text that is JSON but not canonical still holds the same values.
-        value = {**entry._asdict(), "details": load_json(entry.details)}
-        return _sha256(canonicalize(value)).hexdigest()
-    except (TypeError, ValueError, CanonicalJSONError) as exc:
-        return f"an unreadable entry ({exc.__class__.__name__})"
+def prev_hash_of(text: bytes) -> str | None:
+    """The entry's ``prev_hash``, found in its bytes without parsing them, or None where
+    it is not found (then the entry is parsed: ``_Entry``).
+
+    It is the last ``,"prev_hash":"`` that the ruleset's name follows 64 characters on:
+    ``prev_hash`` and ``ruleset`` are the entry's last members, and a string cannot hold
+    the name's quotes unescaped. PostgreSQL looks where the ruleset column says it is
+    (``audit_pg.UNLINKED``): for the bytes the node wrote, the same place.
+    """
+    at = text.rfind(PREV_MARK)
+    if at < 0 or text[at + 78 : at + 91] != RULESET_MARK:
+        return None
+    return text[at + 14 : at + 78].decode("ascii", "replace")
 
 
-def _rfc3339_all(stored: Sequence[str]) -> list[str]:
-    """``_rfc3339`` over a page of instants already checked by ``_STORED_TIMES``, at C speed."""
-    utc = map(str.replace, stored, repeat(" "), repeat("T"))
-    return list(map(add, map(str.removesuffix, utc, repeat(".000000")), repeat("Z")))
+class _Entry(NamedTuple):
+    """A stored entry as the row-by-row walk reads it (its bytes parsed)."""
+
+    id: int
+    prev_hash: str
+    entry_hash: str
+    computed: str
+    at: str
+    written_as: int | None  # the id in its bytes
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> _Entry:
+        text, stored = bytes(row[1]), str(row[2])
+        try:
+            members = load_json(text.decode("utf-8"))
+        except ValueError:
+            members = None
+        if not isinstance(members, dict):
+            members = {}
+        written_as = members.get("id")
+        prev = prev_hash_of(text)
+        return cls(
+            int(row[0]),
+            prev or str(members.get("prev_hash", "none")),
+            stored,
+            _sha256(text).hexdigest(),
+            str(members.get("at", "unknown")),
+            written_as if isinstance(written_as, int) else None,
+        )
 
 
 def _at_of(row: Sequence[Any]) -> str:
-    try:
-        return _rfc3339(row[1])
-    except (TypeError, ValueError):
-        return repr(row[1])
+    return _Entry.of(row).at
 
 
 @dataclass(slots=True)
@@ -243,28 +255,21 @@ class _Pending:
 def _fast_batch(rows: Sequence[Sequence[Any]], walker: ChainWalker) -> bool:
     """Check a whole page at C speed; False: walk it row by row instead (never a verdict)."""
     try:
-        ids, ats, actors, bodies, actions, types, objects, details, rulesets, prevs, hashes = zip(
-            *rows, strict=True
-        )
-        plain = chain(actors, actions, types, objects, rulesets, prevs, filter(None, bodies))
-        if _NEEDS_ESCAPE("".join(plain)) or not _STORED_TIMES.fullmatch("".join(ats)):
-            return False
-        times = _rfc3339_all(ats)
-        quoted = ["null" if b is None else f'"{b}"' for b in bodies]
-        texts = map(_TEMPLATE.format, actions, actors, times, quoted, details, ids, objects,
-                    types, prevs, rulesets)  # fmt: skip
-        computed = list(map(_hexdigest, map(_sha256, map(str.encode, texts))))
-    except (TypeError, ValueError):  # a NULL, a number or a lone surrogate where text belongs
+        ids, texts, hashes = zip(*rows, strict=True)
+        computed = list(map(_hexdigest, map(_sha256, texts)))
+        prevs = list(map(prev_hash_of, texts))
+    except (TypeError, ValueError):  # a NULL where bytes belong
         return False
     first = walker.next_id
     if (
         computed != list(hashes)
         or ids != tuple(range(first, first + len(rows)))
-        or prevs[1:] != hashes[:-1]
+        or prevs[1:] != list(hashes[:-1])
+        or prevs[0] is None
         or (walker.last_hash is not None and prevs[0] != walker.last_hash)
     ):
         return False
-    walker.advance(len(rows), ids[-1], hashes[-1], times[-1])
+    walker.advance(len(rows), ids[-1], hashes[-1], _at_of(rows[-1]))
     return True
 
 
@@ -285,7 +290,8 @@ def verify_chain(
     (``ozara audit peer-checkpoints`` there): they are checked like the stored ones, and
     they catch what the stored ones cannot, a rewrite by someone who also replaced this
     node's own checkpoints. Entries appended while it runs are left out: it checks up to
-    the head it read first.
+    the head it read first. First of all, the table must still be the one whose columns
+    the database generates from the hashed bytes (``audit_schema.definition_changed``).
     """
     if peer_checkpoints and public_key is None:
         raise ValueError("checking peers' checkpoints needs the node's public signing key")
@@ -306,6 +312,10 @@ def verify_chain(
             broken = _peer_checkpoints(pending, peer_checkpoints, public_key, first, upto)
             if broken is None and end_id is None:
                 broken = _beyond_head(pending, peer_checkpoints, head_id)
+        changed = audit_schema.definition_changed(conn)
+        if broken is None and changed is not None:
+            broken = Break(first, Problem.ALTERED, "columns generated from the hashed bytes",
+                           changed, None, "the audit_log table's definition changed")  # fmt: skip
         # A short transaction for the reads above (on SQLite every transaction takes the
         # write lock); the pages below are single statements outside any (keyset pages on
         # the raw connection: no write lock on SQLite, no long transaction on PostgreSQL,
@@ -340,12 +350,7 @@ def _walk_pages(
             rows = cursor.fetchall()
             if not rows:
                 break
-            if _fast_batch(rows, walker):
-                last = rows[-1][0]
-                hashes = {row[0]: row[10] for row in rows} if pending.due(last) else {}
-                broken = pending.check(last, hashes)
-            else:
-                broken = _walk_rows(conn, rows, walker, pending)
+            broken = _walk_page(rows, walker, pending)
             if broken is not None:
                 return broken
             after = rows[-1][0]
@@ -354,17 +359,38 @@ def _walk_pages(
     return None
 
 
+def _walk_page(
+    rows: Sequence[Sequence[Any]], walker: ChainWalker, pending: _Pending
+) -> Break | None:
+    """A page at C speed where it can be, cut after each checkpoint's entry, so that a
+    checkpoint is compared where the row-by-row walk compares it."""
+    while rows:
+        cut = len(rows)
+        if pending.items:
+            ids = [row[0] for row in rows]
+            cut = max(1, min(cut, bisect_right(ids, pending.items[0][0])))
+        part, rows = rows[:cut], rows[cut:]
+        if _fast_batch(part, walker):
+            last = part[-1][0]
+            broken = pending.check(last, {last: part[-1][2]})
+        else:
+            broken = _walk_rows(part, walker, pending)
+        if broken is not None:
+            return broken
+    return None
+
+
 def _walk_in_database(
     conn: Connection, walker: ChainWalker, pending: _Pending, upto: int, batch: int
 ) -> Break | None:
     """PostgreSQL checks the entries itself and names the few it cannot vouch for.
 
-    ``audit_pg.named_entries``: two scans at once, one recomputing every entry's template
-    hash, one checking the ids and links. Every entry neither names passes the rules
+    ``audit_pg.named_entries``: two scans at once, one hashing every entry's bytes, one
+    checking the ids and links. Every entry neither names passes the rules
     ``ChainWalker.feed`` applies, so between two named entries the walker is advanced in
-    bulk; each named entry is read and walked in Python (``_walk_rows``: the serializer for
-    strings that need escaping, details in another spelling, the report of a break), so the
-    report is the one ``_walk_pages`` gives. Python touches no entry of an intact chain.
+    bulk; each named entry is read and walked in Python (``_walk_rows``: the report of a
+    break), so the report is the one ``_walk_pages`` gives. Python touches no entry of an
+    intact chain.
     """
     raw = conn.connection.dbapi_connection
     idle = getattr(getattr(raw, "info", None), "transaction_status", None) == 0
@@ -373,8 +399,6 @@ def _walk_in_database(
     cursor = conn.connection.cursor()
     try:
         named = audit_pg.named_entries(cursor, conn.engine, walker.next_id, upto, walker.last_hash)
-        if named is None:
-            return _walk_pages(conn, walker, pending, upto, batch)
         cursor.execute(_PG_ROWS, (sorted({item[0] for item in pending.items}),))
         marks = {int(row[0]): row for row in cursor.fetchall()}  # the checkpoints' entries
         ordered = sorted(named)
@@ -387,7 +411,7 @@ def _walk_in_database(
                 if broken is None and entry_id not in rows:  # gone since: read the rest
                     return _walk_pages(conn, walker, pending, upto, batch)
                 if broken is None:
-                    broken = _walk_rows(conn, [rows[entry_id]], walker, pending)
+                    broken = _walk_rows([rows[entry_id]], walker, pending)
                 if broken is not None:
                     return broken
         return _checked(cursor, walker, pending, upto, marks)
@@ -415,63 +439,53 @@ def _checked(
             if row is None:
                 return None
         last_id = int(row[0])
-        walker.advance(last_id - walker.next_id + 1, last_id, row[10], _at_of(row))
-        broken = pending.check(last_id, {last_id: row[10]})
+        walker.advance(last_id - walker.next_id + 1, last_id, row[2], _at_of(row))
+        broken = pending.check(last_id, {last_id: row[2]})
         if broken is not None:
             return broken
     return None
 
 
 def _walk_rows(
-    conn: Connection, rows: Sequence[Sequence[Any]], walker: ChainWalker, pending: _Pending
+    rows: Sequence[Sequence[Any]], walker: ChainWalker, pending: _Pending
 ) -> Break | None:
     for row in rows:
-        link = Link(int(row[0]), row[9], row[10], _row_digest(row), _at_of(row))
+        entry = _Entry.of(row)
         # A checkpoint over a missing entry before this one comes first: lowest id first.
-        broken = pending.check(link.entry_id - 1, {})
+        broken = pending.check(entry.id - 1, {})
         if broken is not None:
             return broken
-        broken = walker.feed(link)
+        if entry.id == walker.next_id and entry.written_as not in (None, entry.id):
+            broken = _reordered(entry)
+        else:
+            link = Link(entry.id, entry.prev_hash, entry.entry_hash, entry.computed, entry.at)
+            broken = walker.feed(link)
         if broken is not None:
-            return _reordered(conn, row) if broken.entry_id == link.entry_id else broken
-        broken = pending.check(link.entry_id, {link.entry_id: link.entry_hash})
+            return broken
+        broken = pending.check(entry.id, {entry.id: entry.entry_hash})
         if broken is not None:
             return broken
     return None
 
 
-def _reordered(conn: Connection, row: Sequence[Any]) -> Break:
-    """Name an altered entry more exactly: is it a whole entry moved from another position?
-
-    A moved entry keeps its two hashes, so its ``prev_hash`` is still the hash of the entry
-    that preceded it and its own hash is still the ``prev_hash`` of the entry that followed
-    it: their positions give the candidates, and the content must give its hash under one.
-    """
-    entry_id, prev, stored = int(row[0]), row[9], row[10]
-    log = t.audit_log.c
-    candidates: set[int] = {1} if prev == GENESIS else set()
-    for (other,) in conn.execute(select(log.id).where(log.entry_hash == prev)):
-        candidates.add(int(other) + 1)
-    for (other,) in conn.execute(select(log.id).where(log.prev_hash == stored)):
-        candidates.add(int(other) - 1)
-    conn.rollback()
-    at = _at_of(row)
-    for position in sorted(candidates - {entry_id}):
-        if position > 0 and _row_digest((position, *row[1:])) == stored:
-            return Break(
-                entry_id,
-                Problem.REORDERED,
-                expected=f"entry #{entry_id}",
-                found=f"entry #{position}",
-                at=at,
-                note=f"it holds the entry written as #{position}",
-            )
+def _reordered(entry: _Entry) -> Break:
+    """An entry whose bytes name another id: moved there whole (its hash still holds), or
+    altered."""
+    if entry.computed == entry.entry_hash:
+        return Break(
+            entry.id,
+            Problem.REORDERED,
+            expected=f"entry #{entry.id}",
+            found=f"entry #{entry.written_as}",
+            at=entry.at,
+            note=f"it holds the entry written as #{entry.written_as}",
+        )
     return Break(
-        entry_id,
+        entry.id,
         Problem.ALTERED,
-        expected=stored,
-        found=_row_digest(row),
-        at=at,
+        expected=entry.entry_hash,
+        found=entry.computed,
+        at=entry.at,
         note="its content no longer gives its hash",
     )
 

@@ -51,10 +51,16 @@ class ExtractInvalid(ValueError):
 
 
 def _entry_json(row: Any) -> JSONObject:
-    entry: JSONObject = {name: getattr(row, name) for name in _EXTRACT_ENTRY_KEYS}
-    entry["at"] = format_time(row.at)
-    entry["details"] = load_json(json.dumps(row.details))
-    return entry
+    """The entry as hashed (its bytes parsed), with its hash: what the auditor checks is
+    what was hashed, not the columns generated from it."""
+    try:
+        members = load_json(row.canonical.decode("utf-8"))
+    except ValueError:
+        members = None
+    if not isinstance(members, dict):  # bytes no JSON: the columns, which cannot match
+        members = {name: getattr(row, name) for name in ENTRY_FIELDS}
+        members |= {"at": format_time(row.at), "details": load_json(json.dumps(row.details))}
+    return {**members, "entry_hash": row.entry_hash}
 
 
 def export(engine: Engine, from_id: int, to_id: int | None = None) -> JSONObject:

@@ -6,6 +6,7 @@ and its audit rows land together or not at all.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from ozara.core.treaty import NotificationKind, TreatyNotification, TreatyStatus
 from ozara.documents.fields import format_time
 from ozara.store import at_rest, audit_context
 from ozara.store import tables as t
-from ozara.store.audit import EntryFields, canonical_details, entry_digest
+from ozara.store.audit import EntryFields, canonical_details, entry_bytes
 
 
 class OpenDeadline(NamedTuple):
@@ -499,8 +500,7 @@ class AuditRepository:
         origin = audit_context.current()
         if origin is not None and "origin" not in (details or {}):
             details = {**(details or {}), "origin": origin.as_details()}
-        text = canonical_details(details or {})
-        digest = entry_digest(
+        entry = entry_bytes(
             EntryFields(
                 id=entry_id,
                 at=format_time(at),
@@ -509,27 +509,14 @@ class AuditRepository:
                 action=action,
                 object_type=object_type,
                 object_id=object_id,
-                details=text,
+                details=canonical_details(details or {}),
                 ruleset=RULESET_VERSION,
                 prev_hash=prev_hash,
             )
         )
-        self.conn.execute(
-            _INSERT_AUDIT,
-            {
-                "id": entry_id,
-                "at": at,
-                "actor_id": actor_id,
-                "body_id": body_id,
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "details": text,
-                "ruleset": RULESET_VERSION,
-                "prev_hash": prev_hash,
-                "entry_hash": digest,
-            },
-        )
+        digest = hashlib.sha256(entry).hexdigest()
+        # The other columns are generated from the bytes (ozara/store/audit_schema.py).
+        self.conn.execute(_INSERT_AUDIT, {"id": entry_id, "canonical": entry, "entry_hash": digest})
         self.conn.execute(_SET_AUDIT_HEAD, {"b_hash": digest})
 
     def for_object(self, object_id: str) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ however many finished requests the node holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -31,7 +31,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
+
+from ozara.store import audit_schema
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -54,26 +58,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class CanonicalJSON(TypeDecorator[Any]):
-    """JSON written as the caller's RFC 8785 text, byte for byte; read back parsed.
-
-    The audit log hashes its details in canonical form (ozara/store/audit.py); keeping that
-    very text (PostgreSQL's ``json`` keeps its input verbatim, SQLite stores text) lets
-    verification hash what is stored without parsing and encoding it again.
-    """
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
-        def process(value: Any) -> Any:
-            if not isinstance(value, str):
-                raise TypeError("CanonicalJSON columns take canonical JSON text")
-            return value
-
-        return process
-
-
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -87,6 +71,51 @@ metadata = MetaData(
 
 def _instant(name: str, nullable: bool = True) -> Column[object]:
     return Column(name, UTCDateTime(), nullable=nullable)
+
+
+class CanonicalBytes(TypeDecorator[bytes]):
+    """An audit entry's hashed bytes: a BLOB on SQLite, UTF-8 text on PostgreSQL (whose
+    generated columns parse it as ``json``); bytes in and out on both."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return Text() if dialect.name == "postgresql" else LargeBinary()
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return value.decode("utf-8")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        return value.encode("utf-8") if isinstance(value, str) else value
+
+
+class _Member(ColumnElement[Any]):
+    """A generated column's expression, as each database spells it (audit_schema.py)."""
+
+    inherit_cache = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+@compiles(_Member, "postgresql")
+def _member_on_postgresql(element: _Member, *_: Any, **__: Any) -> str:
+    return audit_schema.PG_EXPRESSIONS[element.name]
+
+
+@compiles(_Member)
+def _member_on_sqlite(element: _Member, *_: Any, **__: Any) -> str:
+    return audit_schema.SQLITE_EXPRESSIONS[element.name]
+
+
+_GENERATED_TYPES: dict[str, Any] = {
+    "at": UTCDateTime(), "actor_id": String(128), "body_id": String(64), "action": String(64),
+    "object_type": String(32), "object_id": String(128), "details": JSON(),
+    "ruleset": String(32), "prev_hash": String(64),
+}  # fmt: skip
 
 
 competent_bodies = Table(
@@ -205,21 +234,24 @@ request_events = Table(
 audit_log = Table(
     "audit_log",
     metadata,
+    # Ids are not left to the database: ``AuditRepository.record`` takes the next one from
+    # ``audit_head``, so they run without gaps and a gap means a removed entry.
     Column("id", Integer, primary_key=True, autoincrement=True),
-    _instant("at", nullable=False),
-    Column("actor_id", String(128), nullable=False),
-    Column("body_id", String(64)),
-    Column("action", String(64), nullable=False),  # subject:action, e.g. request:refused
-    Column("object_type", String(32), nullable=False),
-    Column("object_id", String(128), nullable=False),
-    Column("details", CanonicalJSON(), nullable=False),  # canonical text, as hashed
-    Column("ruleset", String(32), nullable=False),
-    # The hash chain (ozara/store/audit.py): SHA-256 of the entry before (64 zeros for the
-    # first) and of this entry's canonical JSON, prev_hash included. Ids are not left to the
-    # database: ``AuditRepository.record`` takes the next one from ``audit_head``, so they
-    # run without gaps and a gap means a removed entry.
-    Column("prev_hash", String(64), nullable=False),
+    # The entry as hashed: RFC 8785 of its members, ``prev_hash`` (the hash of the entry
+    # before; 64 zeros for the first) included; ``entry_hash`` is SHA-256 over these bytes
+    # (ozara/store/audit.py). Every other column is generated from them (audit_schema.py).
+    Column("canonical", CanonicalBytes(), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    *(
+        Column(
+            name,
+            _GENERATED_TYPES[name],
+            Computed(_Member(name)),
+            nullable=name in audit_schema.NULLABLE,
+        )
+        for name, _ in audit_schema.MEMBERS
+    ),
+    Index("ix_audit_log_object_id", "object_id"),
 )
 
 #: The chain's head: one row (id 1), the last entry's id and hash. Every append updates it

@@ -98,8 +98,11 @@ def test_verify_checkpoint_export_and_verify_the_export(
 
 def test_verify_names_the_first_broken_entry(node: tuple[str, Path], tmp_path: Path) -> None:
     url, _ = node
-    tamper(url, "UPDATE audit_log SET object_id = 'KAZ-MVD-2026-00099' WHERE id = 25")
-    tamper(url, "UPDATE audit_log SET object_id = 'x' WHERE id = 26")
+    # What an entry says lives in its hashed bytes (the other columns are generated).
+    edit = ("UPDATE audit_log SET canonical = CAST(json_set(CAST(canonical AS TEXT), "
+            "'$.object_id', '{}') AS BLOB) WHERE id = {}")  # fmt: skip
+    tamper(url, edit.format("KAZ-MVD-2026-00099", 25))
+    tamper(url, edit.format("x", 26))
     broken = fails(
         run_cli(url, tmp_path, "audit", "verify"),
         1, "BROKEN at entry #25: altered", "its content no longer gives its hash",

@@ -10,7 +10,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, text
 
 from ozara.cli.serve import send_checkpoints_forever
 from ozara.core.audit import Problem
@@ -21,6 +21,7 @@ from ozara.store.audit import sign_checkpoint, verify_chain
 from ozara.store.uow import SqlUnitOfWork
 from ozara.transport import enqueue
 from tests.federation.conftest import Node, World, WorldFactory
+from tests.store.test_audit_chain import forge as forge_entry
 from tests.store.test_audit_chain import rewrite_from
 
 
@@ -117,10 +118,8 @@ def test_a_full_rewrite_is_caught_by_the_peers_copies(make_world: WorldFactory) 
     key = w.kaz.keys.signing.public
     # The forger holds the database: alters an early entry, recomputes every hash after it
     # and removes the node's own checkpoints. The node alone finds nothing wrong.
+    forge_entry(kaz, 2, actor_id="someone.else")
     with kaz.begin() as conn:
-        conn.execute(
-            update(t.audit_log).where(t.audit_log.c.id == 2).values(actor_id="someone.else")
-        )
         conn.execute(delete(t.audit_checkpoints))
     rewrite_from(kaz, 2)
     assert verify_chain(kaz, public_key=key).intact
