@@ -68,7 +68,7 @@ from ozara.documents.canonical import (
 from ozara.documents.fields import format_time
 from ozara.documents.signing import signed_bytes
 from ozara.store import db
-from ozara.store.tables import CanonicalBytes, metadata
+from ozara.store.tables import metadata
 from ozara.transport.nodefiles import NodeFilesError, load_node
 
 FORMAT = "ozara-backup-v1"
@@ -146,16 +146,10 @@ def stored(table: Table) -> list[Column[Any]]:
     return [c for c in table.columns if c.computed is None]
 
 
-def as_text(column: Column[Any]) -> bool:
-    """Dumped as text: JSON columns, and the audit log's hashed bytes (UTF-8 JSON, which an
-    auditor reading the archive should see as it is)."""
-    return is_json(column) or isinstance(column.type, CanonicalBytes)
-
-
 def selected(table: Table) -> Any:
-    """The statement that reads ``table`` for the dump: JSON columns and the audit log's
-    hashed bytes as text, rows in primary-key order (the same archive for the same data)."""
-    columns = [cast(c, Text).label(c.name) if as_text(c) else c for c in stored(table)]
+    """The statement that reads ``table`` for the dump: JSON columns as text, rows in
+    primary-key order (the same archive for the same data)."""
+    columns = [cast(c, Text).label(c.name) if is_json(c) else c for c in stored(table)]
     return select(*columns).order_by(*table.primary_key.columns)
 
 

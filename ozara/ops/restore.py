@@ -39,7 +39,7 @@ from ozara.ops.backup import (
 )
 from ozara.store import db
 from ozara.store.audit import verify_chain
-from ozara.store.tables import CanonicalBytes, metadata
+from ozara.store.tables import metadata
 from ozara.transport.nodefiles import KEYS_FILE
 
 
@@ -80,8 +80,6 @@ def decoder(column: Column[Any]) -> Callable[[Any], Any]:
             return JSON.NULL if parsed is None else parsed
 
         return parse
-    if isinstance(column.type, CanonicalBytes):
-        return lambda v: None if v is None else str(v).encode("utf-8")
     kind = _python_type(column)
     if kind is datetime:
         return lambda v: None if v is None else datetime.fromisoformat(v)

@@ -37,8 +37,26 @@ NULLABLE = {"body_id"}
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 
+#: The bytes as text, for the generated columns (``convert_from`` itself is not marked
+#: immutable, since it reads the server's encoding; a node's database is UTF-8).
+PG_FUNCTION = "ozara_audit_text"
+PG_FUNCTION_SOURCE = "SELECT pg_catalog.convert_from($1, 'UTF8')"
+PG_CREATE_FUNCTION = (
+    f"CREATE FUNCTION {PG_FUNCTION}(bytea) RETURNS text LANGUAGE sql IMMUTABLE STRICT "
+    f"PARALLEL SAFE AS $${PG_FUNCTION_SOURCE}$$"
+)
+_PG_CHECK_FUNCTION = (
+    "SELECT n.nspname, p.prosrc, p.provolatile, l.lanname, p.prosecdef, p.proconfig, "
+    "p.prorettype OPERATOR(pg_catalog.=) 'pg_catalog.text'::pg_catalog.regtype "
+    "FROM pg_catalog.pg_proc AS p "
+    "JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace "
+    "JOIN pg_catalog.pg_language AS l ON l.oid OPERATOR(pg_catalog.=) p.prolang "
+    f"WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('{PG_FUNCTION}(bytea)')"
+)
+
+
 def _pg_member(name: str, op: str = "->>") -> str:
-    return f"((canonical)::json OPERATOR(pg_catalog.{op}) '{name}'::text)"
+    return f"(({{fn}}(canonical))::json OPERATOR(pg_catalog.{op}) '{name}'::text)"
 
 
 _PG_AT_TEXT = _pg_member("at")
@@ -54,15 +72,22 @@ _PG_AT = (
     + f", (pg_catalog.substr({_PG_AT_TEXT}, 18, (pg_catalog.length({_PG_AT_TEXT}) "
     "OPERATOR(pg_catalog.-) 18)))::double precision))"
 )
-PG_EXPRESSIONS = {
+_PG_TEMPLATES = {
     name: _PG_AT if name == "at" else _pg_member(name, "->" if name == "details" else "->>")
     for name, _ in MEMBERS
 }
-#: The same as the server prints them back with only ``pg_catalog`` on the search path.
-PG_PRINTED = {
-    name: re.sub(r"OPERATOR\(pg_catalog\.(\S+?)\)", r"\1", text).replace("pg_catalog.", "")
-    for name, text in PG_EXPRESSIONS.items()
-}
+PG_EXPRESSIONS = {name: text.format(fn=PG_FUNCTION) for name, text in _PG_TEMPLATES.items()}
+
+
+def pg_printed(schema: str) -> dict[str, str]:
+    """The expressions as the server prints them back with only ``pg_catalog`` on the
+    search path (the function of the node's schema named with it)."""
+    return {
+        name: re.sub(r"OPERATOR\(pg_catalog\.(\S+?)\)", r"\1", text)
+        .replace("pg_catalog.", "")
+        .format(fn=f"{schema}.{PG_FUNCTION}")
+        for name, text in _PG_TEMPLATES.items()
+    }
 
 
 def pg_columns() -> str:
@@ -139,12 +164,27 @@ def definition_changed(conn: Any) -> str | None:
             return "the audit_log table is not the one the migration created"
         return None
     table = conn.exec_driver_sql("SELECT pg_catalog.to_regclass('audit_log')::oid").scalar()
-    conn.exec_driver_sql("SET LOCAL search_path = pg_catalog")
-    found = conn.exec_driver_sql(_PG_DEFINITION, {"table": table})
-    columns = {row[0]: tuple(row[1:]) for row in found}
+    function = conn.exec_driver_sql(_PG_CHECK_FUNCTION).first()
+    expected = (PG_FUNCTION_SOURCE, "i", "sql", False, None, True)
+    if function is None or tuple(function[1:]) != expected:
+        return f"function {PG_FUNCTION} is not the one the migration created"
+    # SET LOCAL needs a transaction: an autocommit connection has none of its own.
+    outside = bool(getattr(conn.connection.dbapi_connection, "autocommit", False))
+    if outside:
+        conn.exec_driver_sql("BEGIN")
+    try:
+        conn.exec_driver_sql("SET LOCAL search_path = pg_catalog")
+        found = conn.exec_driver_sql(_PG_DEFINITION, {"table": table})
+        columns = {row[0]: tuple(row[1:]) for row in found}
+    finally:
+        if outside:
+            conn.exec_driver_sql("ROLLBACK")
+    printed = pg_printed(function[0])
+    if columns.get("canonical", (None, None))[:2] != ("", "bytea"):
+        return "column canonical is not the hashed bytes"
     for name, kind in MEMBERS:
         generated, found_kind, expression = columns.get(name, (None, None, None))
-        if generated != "s" or found_kind != kind or expression != PG_PRINTED[name]:
+        if generated != "s" or found_kind != kind or expression != printed[name]:
             return f"column {name} is no longer generated from the hashed bytes"
     return None
 

@@ -73,25 +73,6 @@ def _instant(name: str, nullable: bool = True) -> Column[object]:
     return Column(name, UTCDateTime(), nullable=nullable)
 
 
-class CanonicalBytes(TypeDecorator[bytes]):
-    """An audit entry's hashed bytes: a BLOB on SQLite, UTF-8 text on PostgreSQL (whose
-    generated columns parse it as ``json``); bytes in and out on both."""
-
-    impl = Text
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> Any:
-        return Text() if dialect.name == "postgresql" else LargeBinary()
-
-    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> Any:
-        if value is None or dialect.name != "postgresql":
-            return value
-        return value.decode("utf-8")
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
-        return value.encode("utf-8") if isinstance(value, str) else value
-
-
 class _Member(ColumnElement[Any]):
     """A generated column's expression, as each database spells it (audit_schema.py)."""
 
@@ -240,7 +221,7 @@ audit_log = Table(
     # The entry as hashed: RFC 8785 of its members, ``prev_hash`` (the hash of the entry
     # before; 64 zeros for the first) included; ``entry_hash`` is SHA-256 over these bytes
     # (ozara/store/audit.py). Every other column is generated from them (audit_schema.py).
-    Column("canonical", CanonicalBytes(), nullable=False),
+    Column("canonical", LargeBinary(), nullable=False),
     Column("entry_hash", String(64), nullable=False),
     *(
         Column(

@@ -781,7 +781,7 @@ def shadow_sha256(engine: Engine, target: int) -> None:
     forge(engine, target, action="request:deleted")
     with engine.begin() as conn:
         forged, old = conn.exec_driver_sql(
-            "SELECT pg_catalog.convert_to(canonical, 'UTF8'), entry_hash FROM audit_log "
+            "SELECT canonical, entry_hash FROM audit_log "
             "WHERE id = %(id)s",
             {"id": target},
         ).one()

@@ -1,6 +1,6 @@
 """Each audit entry stored as the bytes its hash covers; the other columns generated
 
-``canonical`` (TEXT on PostgreSQL, BLOB on SQLite) takes the RFC 8785 text each entry's
+``canonical`` (BYTEA on PostgreSQL, BLOB on SQLite) takes the RFC 8785 text each entry's
 ``entry_hash`` was computed over, rebuilt here from the columns; then every hashed column
 but ``id`` becomes a column the database generates from it (ozara/store/audit_schema.py).
 Hashes do not change: checkpoints already signed, and held by other nodes, still hold. An
@@ -89,10 +89,11 @@ def _pages(conn: sa.Connection, table: str) -> Iterator[list[Any]]:
 def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
-        op.add_column("audit_log", sa.Column("canonical", sa.Text(), nullable=True))
+        op.add_column("audit_log", sa.Column("canonical", sa.LargeBinary(), nullable=True))
         fill = sa.text("UPDATE audit_log SET canonical = :c WHERE id = :id")
         for rows in _pages(conn, "audit_log"):
-            conn.execute(fill, [{"id": r[0], "c": _canonical(r).decode()} for r in rows])
+            conn.execute(fill, [{"id": r[0], "c": _canonical(r)} for r in rows])
+        conn.exec_driver_sql(audit_schema.PG_CREATE_FUNCTION)
         dropped = ", ".join(f"DROP COLUMN {name}" for name, _ in audit_schema.MEMBERS)
         conn.exec_driver_sql(
             "ALTER TABLE audit_log ALTER COLUMN canonical SET NOT NULL, "
@@ -114,6 +115,7 @@ def downgrade() -> None:
     if conn.dialect.name == "postgresql":
         kept = ", ".join(f"ALTER COLUMN {name} DROP EXPRESSION" for name, _ in audit_schema.MEMBERS)
         conn.exec_driver_sql(f"ALTER TABLE audit_log {kept}, DROP COLUMN canonical")
+        conn.exec_driver_sql(f"DROP FUNCTION {audit_schema.PG_FUNCTION}(bytea)")
         return
     conn.exec_driver_sql("ALTER TABLE audit_log RENAME TO audit_log_0018")
     op.create_table(
