@@ -9,27 +9,24 @@ with ``at`` as ``ozara.documents.fields.format_time`` writes it and ``prev_hash`
 the entry before (``GENESIS`` for the first). ``AuditRepository.record`` appends entries
 (ozara/store/repository.py); the rules of an intact chain are in ``ozara.core.audit``.
 
-The details are stored as their canonical text (``tables.CanonicalJSON``), so verification
-hashes the stored text as it is: the fast path builds each entry's canonical bytes with one
-``str.format`` and checks a whole batch with list comparisons. It applies only when every
-string but the details needs no JSON escaping (then the template's bytes *are* RFC 8785);
-any other batch, and any entry whose fast hash differs, is recomputed from the parsed
-values by ``canonicalize`` before it is called broken. On PostgreSQL the database fills the
-same template and hashes it itself, and Python reads only the entries it names
-(``_walk_in_database``). docs/audit.md has the format.
+Each entry is stored as these very bytes (``audit_log.canonical``; the other columns are
+generated from them: ``audit_schema``), written by ``entry_bytes``: one ``str.format`` of a
+template where no string but the details needs JSON escaping (then the template's bytes
+*are* RFC 8785), the serializer otherwise. Verification hashes the stored bytes and reads
+each link in them (``audit_bytes``), a page at a time at C speed; a long log on SQLite in
+two processes (``audit_split``); on PostgreSQL the database hashes and Python reads only
+the entries it names (``_walk_in_database``, ``audit_pg``). docs/audit.md has the format.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from operator import add, methodcaller
+from operator import methodcaller
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, select
@@ -47,8 +44,14 @@ from ozara.documents.canonical import JSONValue, canonicalize
 from ozara.documents.fields import (
     format_time,
 )
-from ozara.store import audit_pg, audit_schema
+from ozara.store import audit_pg, audit_schema, audit_split
 from ozara.store import tables as t
+from ozara.store.audit_bytes import (
+    SQLITE_PAGE,
+    StoredEntry,
+    at_of,
+    fast_batch,
+)
 from ozara.store.audit_checkpoints import (
     CHECKPOINT_LABEL,
     CHECKPOINT_TYPE,
@@ -141,16 +144,6 @@ def entry_bytes(entry: EntryFields) -> bytes:
     return _MEMBERS.format(*(encoded[name] for name in ENTRY_FIELDS)).encode("utf-8")
 
 
-def _number(text: str) -> int | float:
-    value = int(text)
-    return value if abs(value) < 2**53 else float(value)
-
-
-def load_json(text: str) -> Any:
-    """JSON as RFC 8785 reads it: an integer beyond 2**53 is a double, as it was written."""
-    return json.loads(text, parse_int=_number)
-
-
 def entry_digest(entry: EntryFields) -> str:
     """The entry's hash (hex SHA-256), as ``AuditRepository.record`` stores it."""
     return _sha256(entry_bytes(entry)).hexdigest()
@@ -168,69 +161,13 @@ _PG_ROW = "SELECT id, canonical, entry_hash FROM audit_log "
 _GT, _GE, _LE, _EQ = (audit_pg.op(o) for o in (">", ">=", "<=", "="))
 #: One page of entries in id order (keyset pagination: see ``verify_chain``).
 _PAGE = {
-    "sqlite": (
-        "SELECT id, canonical, entry_hash FROM audit_log WHERE id > ? AND id <= ? "
-        "ORDER BY id LIMIT ?"
-    ),
+    "sqlite": SQLITE_PAGE,
     "postgresql": _PG_ROW + f"WHERE id{_GT}%s AND id{_LE}%s ORDER BY id LIMIT %s",
 }
 
 _PG_ROWS = _PG_ROW + f"WHERE id{_EQ}ANY(%s) ORDER BY id"
 _PG_LAST = _PG_ROW + f"WHERE id{_GE}%s AND id{_LE}%s ORDER BY id DESC LIMIT 1"
 _SELECT_HASH = select(t.audit_log.c.entry_hash).where(t.audit_log.c.id == bindparam("b_id"))
-
-#: Where the entry's own ``prev_hash`` is in its bytes, and what must follow it there.
-PREV_MARK, RULESET_MARK = b',"prev_hash":"', b'","ruleset":"'
-
-
-def prev_hash_of(text: bytes) -> str | None:
-    """The entry's ``prev_hash``, found in its bytes without parsing them, or None where
-    it is not found (then the entry is parsed: ``_Entry``).
-
-    It is the last ``,"prev_hash":"`` that the ruleset's name follows 64 characters on:
-    ``prev_hash`` and ``ruleset`` are the entry's last members, and a string cannot hold
-    the name's quotes unescaped. PostgreSQL looks where the ruleset column says it is
-    (``audit_pg.UNHASHED``): for the bytes the node wrote, the same place.
-    """
-    at = text.rfind(PREV_MARK)
-    if at < 0 or text[at + 78 : at + 91] != RULESET_MARK:
-        return None
-    return text[at + 14 : at + 78].decode("ascii", "replace")
-
-
-class _Entry(NamedTuple):
-    """A stored entry as the row-by-row walk reads it (its bytes parsed)."""
-
-    id: int
-    prev_hash: str
-    entry_hash: str
-    computed: str
-    at: str
-    written_as: int | None  # the id in its bytes
-
-    @classmethod
-    def of(cls, row: Sequence[Any]) -> _Entry:
-        text, stored = bytes(row[1]), str(row[2])
-        try:
-            members = load_json(text.decode("utf-8"))
-        except ValueError:
-            members = None
-        if not isinstance(members, dict):
-            members = {}
-        written_as = members.get("id")
-        prev = prev_hash_of(text)
-        return cls(
-            int(row[0]),
-            prev or str(members.get("prev_hash", "none")),
-            stored,
-            _sha256(text).hexdigest(),
-            str(members.get("at", "unknown")),
-            written_as if isinstance(written_as, int) else None,
-        )
-
-
-def _at_of(row: Sequence[Any]) -> str:
-    return _Entry.of(row).at
 
 
 @dataclass(slots=True)
@@ -252,32 +189,6 @@ class _Pending:
             if broken is not None:
                 return broken
         return None
-
-
-def _fast_batch(rows: Sequence[Sequence[Any]], walker: ChainWalker) -> bool:
-    """Check a whole page at C speed; False: walk it row by row instead (never a verdict).
-
-    Each entry must end with its link to the one before, ``,"prev_hash":"H","ruleset":"R"}``
-    (``R`` as the page's last entry has it, with no quote in it): then ``H`` is the link
-    ``prev_hash_of`` finds, and the whole page is compared with ``bytes.endswith``.
-    """
-    try:
-        ids, texts, hashes = zip(*rows, strict=True)
-        computed = list(map(_hexdigest, map(_sha256, texts)))
-        last = texts[-1]
-        tail = last[last.rfind(RULESET_MARK) :]
-        links = [walker.last_hash or prev_hash_of(texts[0]) or "", *hashes[:-1]]
-        ends = map(add, map(add, repeat(PREV_MARK), map(str.encode, links)), repeat(tail))
-        linked = (
-            tail.count(b'"') == 5 and tail.endswith(b'"}') and all(map(bytes.endswith, texts, ends))
-        )
-    except (TypeError, ValueError):  # a NULL where bytes belong
-        return False
-    first = walker.next_id
-    if not linked or computed != list(hashes) or ids != tuple(range(first, first + len(rows))):
-        return False
-    walker.advance(len(rows), ids[-1], hashes[-1], _at_of(rows[-1]))
-    return True
 
 
 def verify_chain(
@@ -347,31 +258,81 @@ def _walk(
 def _walk_pages(
     conn: Connection, walker: ChainWalker, pending: _Pending, upto: int, batch: int
 ) -> Break | None:
-    """Read every entry in pages and check them in Python.
+    """Read every entry in pages and check them in Python (a long log on SQLite in two
+    processes: ``audit_split``).
 
     The cyclic garbage collector is paused meanwhile: each page is ten thousand new row
     tuples, which it would otherwise scan again and again (measured: a third of the time),
     and the walk makes no cycles. Reference counting still frees each page.
     """
-    sql = _PAGE["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    dialect = conn.dialect.name
     cursor = conn.connection.cursor()
     collecting = gc.isenabled()
     gc.disable()
     try:
-        after = walker.next_id - 1
-        while after < upto:
-            cursor.execute(sql, (after, upto, batch))
-            rows = cursor.fetchall()
-            if not rows:
-                break
-            broken = _walk_page(rows, walker, pending)
-            if broken is not None:
-                return broken
-            after = rows[-1][0]
+        database = conn.engine.url.database if dialect == "sqlite" else None
+        mid = audit_split.split_point(database, walker.next_id, upto)
+        if database is None or mid is None:
+            return _read_pages(cursor, _PAGE[dialect], walker, pending, upto=upto, batch=batch)
+        return _walk_halves(cursor, walker, pending, split=(database, mid), upto=upto, batch=batch)
     finally:
         if collecting:
             gc.enable()
         cursor.close()
+
+
+def _read_pages(
+    cursor: Any, sql: str, walker: ChainWalker, pending: _Pending, *, upto: int, batch: int
+) -> Break | None:
+    after = walker.next_id - 1
+    while after < upto:
+        cursor.execute(sql, (after, upto, batch))
+        rows = cursor.fetchall()
+        if not rows:
+            break
+        broken = _walk_page(rows, walker, pending)
+        if broken is not None:
+            return broken
+        after = rows[-1][0]
+    return None
+
+
+def _walk_halves(
+    cursor: Any,
+    walker: ChainWalker,
+    pending: _Pending,
+    *,
+    split: tuple[str, int],
+    upto: int,
+    batch: int,
+) -> Break | None:
+    """The first half here, the second in another process (``audit_split.SecondHalf``),
+    chained to the stored hash of the entry before it; this walk checks that hash is the
+    one the first half ends with."""
+    (database, mid), sql = split, _PAGE["sqlite"]
+    cursor.execute("SELECT entry_hash FROM audit_log WHERE id = ?", (mid - 1,))
+    found = cursor.fetchone()
+    if found is None:  # the walk names what is missing
+        return _read_pages(cursor, sql, walker, pending, upto=upto, batch=batch)
+    anchor = str(found[0])
+    marks = tuple(item[0] for item in pending.items)
+    second = audit_split.SecondHalf(audit_split.Half(database, mid, upto, anchor, batch, marks))
+    try:
+        broken = _read_pages(cursor, sql, walker, pending, upto=mid - 1, batch=batch)
+    except BaseException:
+        second.cancel()
+        raise
+    if broken is not None:
+        second.cancel()
+        return broken
+    stops = second.result()
+    if stops is None or walker.next_id != mid or walker.last_hash != anchor:
+        return _read_pages(cursor, sql, walker, pending, upto=upto, batch=batch)
+    for stop in stops:
+        walker.advance(stop.last_id - walker.next_id + 1, *stop)
+        broken = pending.check(stop.last_id, {stop.last_id: stop.last_hash})
+        if broken is not None:
+            return broken
     return None
 
 
@@ -386,7 +347,7 @@ def _walk_page(
             ids = [row[0] for row in rows]
             cut = max(1, min(cut, bisect_right(ids, pending.items[0][0])))
         part, rows = rows[:cut], rows[cut:]
-        if _fast_batch(part, walker):
+        if fast_batch(part, walker):
             last = part[-1][0]
             broken = pending.check(last, {last: part[-1][2]})
         else:
@@ -455,7 +416,7 @@ def _checked(
             if row is None:
                 return None
         last_id = int(row[0])
-        walker.advance(last_id - walker.next_id + 1, last_id, row[2], _at_of(row))
+        walker.advance(last_id - walker.next_id + 1, last_id, row[2], at_of(row))
         broken = pending.check(last_id, {last_id: row[2]})
         if broken is not None:
             return broken
@@ -466,7 +427,7 @@ def _walk_rows(
     rows: Sequence[Sequence[Any]], walker: ChainWalker, pending: _Pending
 ) -> Break | None:
     for row in rows:
-        entry = _Entry.of(row)
+        entry = StoredEntry.of(row)
         # A checkpoint over a missing entry before this one comes first: lowest id first.
         broken = pending.check(entry.id - 1, {})
         if broken is not None:
@@ -484,7 +445,7 @@ def _walk_rows(
     return None
 
 
-def _reordered(entry: _Entry) -> Break:
+def _reordered(entry: StoredEntry) -> Break:
     """An entry whose bytes name another id: moved there whole (its hash still holds), or
     altered."""
     if entry.computed == entry.entry_hash:

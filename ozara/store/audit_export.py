@@ -30,7 +30,8 @@ from ozara.documents.fields import (
     get_list,
 )
 from ozara.store import tables as t
-from ozara.store.audit import ENTRY_FIELDS, bad_checkpoint, canonical_entry, load_json
+from ozara.store.audit import ENTRY_FIELDS, bad_checkpoint, canonical_entry
+from ozara.store.audit_bytes import load_json
 from ozara.store.audit_checkpoints import (
     SELECT_HEAD,
     Checkpoint,

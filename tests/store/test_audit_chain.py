@@ -30,7 +30,7 @@ from ozara.documents import NodeKeys, generate_node_keys
 from ozara.documents.fields import format_time
 from ozara.services.node import demo_officers, init_node
 from ozara.store import audit as store_audit
-from ozara.store import audit_context, audit_pg, db
+from ozara.store import audit_context, audit_pg, audit_split, db
 from ozara.store import tables as t
 from ozara.store.audit import (
     CheckpointInvalid,
@@ -233,9 +233,24 @@ def test_another_spelling_of_the_same_values_is_named(node: Engine, clock: Clock
     assert broken is not None and (broken.entry_id, broken.problem) == (target, Problem.ALTERED)
 
 
-def test_a_changed_definition_is_reported_first(node: Engine) -> None:
-    """A column made plain again (and then changed) is reported before any entry is read."""
-    if node.dialect.name == "postgresql":
+@pytest.mark.parametrize("change", ["column", "function"])
+def test_a_changed_definition_is_reported_first(node: Engine, change: str) -> None:
+    """A column made plain again (and then changed), or the function that reads the bytes
+    for the columns replaced, is reported before any entry is read."""
+    if node.dialect.name == "postgresql" and change == "function":
+        sql(
+            node,
+            "CREATE OR REPLACE FUNCTION ozara_audit_text(bytea) RETURNS text LANGUAGE "
+            "sql IMMUTABLE STRICT AS $$SELECT pg_catalog.convert_from($1, 'UTF8')$$ ",
+        )
+        assert verify_chain(node).intact  # the same function, spelled as created
+        sql(node, "CREATE OR REPLACE FUNCTION ozara_audit_text(bytea) RETURNS text LANGUAGE "
+                  "sql IMMUTABLE STRICT AS $$SELECT pg_catalog.replace(pg_catalog.convert_from("
+                  "$1, 'UTF8'), 'signed', 'deleted')$$")  # fmt: skip
+        found = "function ozara_audit_text is not the one the migration created"
+    elif change == "function":
+        pytest.skip("SQLite's columns call no function of the node's")
+    elif node.dialect.name == "postgresql":
         sql(node, "ALTER TABLE audit_log ALTER COLUMN action DROP EXPRESSION")
         sql(node, "UPDATE audit_log SET action = 'request:deleted' WHERE id = 3")
         found = "column action is no longer generated from the hashed bytes"
@@ -380,6 +395,80 @@ def test_two_swapped_entries_are_found(node: Engine, a: int, b: int) -> None:
     broken = verify_chain(node).broken
     assert broken is not None
     assert (broken.entry_id, broken.problem) == (a, Problem.ALTERED)
+
+
+# --- a long log on SQLite: two processes ------------------------------------------------
+
+
+SCENARIOS = {
+    "intact": lambda *_: None,
+    "altered early": lambda engine, _last: forge(engine, 5, object_id="x"),
+    "altered late": lambda engine, last: forge(engine, last - 3, object_id="x"),
+    "rehashed late": lambda engine, last: forge(engine, last - 3, rehash=True, actor_id="x"),
+    "removed at the middle": lambda engine, last: sql(
+        engine, "DELETE FROM audit_log WHERE id = :id", id=last // 2
+    ),
+    "rewritten late": lambda engine, last: (
+        forge(engine, last - 8, actor_id="x"),
+        rewrite_from(engine, last - 8),
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("batch", [4, 10_000])
+def test_a_long_log_on_sqlite_is_checked_in_two_processes(
+    node: Engine, clock: Clock, keys: NodeKeys, monkeypatch: pytest.MonkeyPatch, *,
+    scenario: str, batch: int,
+) -> None:  # fmt: skip
+    """Past ``SPLIT_AT`` entries a second process checks the second half: the report is
+    the one a single walk gives, checkpoints in either half and breaks anywhere."""
+    if node.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL hashes in parallel itself")
+    busy(node, clock, requests=2)
+    checkpoint(node, keys, clock.now)
+    busy(node, clock, requests=2)
+    checkpoint(node, keys, clock.now)
+    busy(node, clock, requests=1)
+    last, _ = head(node)
+    SCENARIOS[scenario](node, last)
+    halves: list[Any] = []
+    second_half = audit_split.SecondHalf
+
+    def spy(half: Any) -> Any:
+        halves.append(half)
+        return second_half(half)
+
+    monkeypatch.setattr(audit_split, "SecondHalf", spy)
+    monkeypatch.setattr(audit_split, "SPLIT_AT", 10**9)
+    alone = verify_chain(node, public_key=keys.signing.public, batch=batch)
+    assert halves == []
+    monkeypatch.setattr(audit_split, "SPLIT_AT", 10)
+    split = verify_chain(node, public_key=keys.signing.public, batch=batch)
+    assert split == alone
+    assert alone.intact == (scenario == "intact")
+    assert scenario == "removed at the middle" or [(h.first, h.upto) for h in halves] == [
+        (1 + last // 2, last)
+    ]
+
+
+def test_the_second_half_vouches_only_for_pages_intact_at_c_speed(
+    node: Engine, clock: Clock
+) -> None:
+    """``check_half`` gives up (None) at a page it cannot pass whole, never a verdict."""
+    if node.dialect.name != "sqlite":
+        pytest.skip("SQLite's")
+    busy(node, clock, requests=2)
+    last, _ = head(node)
+    database = str(node.url.database)
+    anchor = rows(node)[9].entry_hash
+    whole = audit_split.check_half(audit_split.Half(database, 11, last, anchor, 4, (12, 20)))
+    assert whole is not None and [stop.last_id for stop in whole] == [12, 20, last]
+    assert whole[-1].last_hash == head(node)[1]
+    wrong = audit_split.Half(database, 11, last, "1" * 64, 4, ())
+    assert audit_split.check_half(wrong) is None
+    forge(node, 15, object_id="x")
+    assert audit_split.check_half(audit_split.Half(database, 11, last, anchor, 4, ())) is None
 
 
 # --- checkpoints ---------------------------------------------------------------------------
@@ -781,8 +870,7 @@ def shadow_sha256(engine: Engine, target: int) -> None:
     forge(engine, target, action="request:deleted")
     with engine.begin() as conn:
         forged, old = conn.exec_driver_sql(
-            "SELECT canonical, entry_hash FROM audit_log "
-            "WHERE id = %(id)s",
+            "SELECT canonical, entry_hash FROM audit_log WHERE id = %(id)s",
             {"id": target},
         ).one()
         _public_first(conn)
