@@ -353,9 +353,10 @@ def section(r: AuditResult) -> list[str]:
         ". "
         + (
             "On PostgreSQL the database does it: one parallel scan hashes each entry's bytes "
-            "in C (`sha256(convert_to(canonical, 'UTF8'))`) and names the entries whose hash "
-            "differs; a second scan (`lag()`, in one process), at the same time on a second "
-            "connection in the same snapshot, names the entries not chained to the one "
+            "in C (`sha256(canonical)`) and names the entries whose hash differs or whose "
+            "`prev_hash` column is not the link in their bytes; a second scan (`lag()` over "
+            "the `prev_hash` and `entry_hash` columns, in one process), at the same time on a "
+            "second connection in the same snapshot, names the entries not chained to the one "
             "before; Python reads and walks only the named entries (none in an intact log), "
             "so the report is the one the row-by-row walk gives. The time is the whole "
             "`verify_chain` call. "
@@ -396,9 +397,12 @@ def section(r: AuditResult) -> list[str]:
         )
         lines += [
             "How fair the ratio is: the floor is the issue's, Python's `hashlib` in one thread. "
-            "PostgreSQL computes in C and in parallel: its scan runs in the leader and up to "
-            f"{r.workers} workers (`max_parallel_workers_per_gather`, the server's default) on "
-            f"this machine's {os.cpu_count()} cores. It also does work the floor does not: "
+            "PostgreSQL computes in C and in parallel: its hashing scan runs in the leader and "
+            f"up to {max(1, r.workers - 1)} worker(s), one fewer than "
+            f"`max_parallel_workers_per_gather` ({r.workers}, the server's default) allows, "
+            "since the link scan runs beside it in a process of its own, on this machine's "
+            f"{os.cpu_count()} cores; SQLite's walk runs in two processes. It also does work "
+            "the floor does not: "
             "reading each row, one `sha256()` call per row, the hex comparison, and the "
             "second scan, for the links. "
             + fair

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,7 +72,7 @@ def _canonical(row: Any) -> bytes:
     return respelled if hashlib.sha256(respelled).hexdigest() == values["entry_hash"] else verbatim
 
 
-def _pages(conn: sa.Connection, table: str) -> Iterator[list[Any]]:
+def _pages(conn: sa.Connection, table: str) -> Iterator[Sequence[Any]]:
     details = "details::text" if conn.dialect.name == "postgresql" else "details"
     columns = ", ".join(details if c == "details" else c for c in _OLD)
     after = 0
