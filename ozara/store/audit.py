@@ -26,7 +26,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import methodcaller
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, select
@@ -100,7 +99,6 @@ _MEMBERS = (
 )
 #: What JSON escapes in a string (RFC 8785 escapes nothing else).
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]').search
-_hexdigest = methodcaller("hexdigest")
 _sha256 = hashlib.sha256
 
 
