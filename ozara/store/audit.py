@@ -327,11 +327,19 @@ def _walk_halves(
     if stops is None or walker.next_id != mid or walker.last_hash != anchor:
         return _read_pages(cursor, sql, walker, pending, upto=upto, batch=batch)
     for stop in stops:
-        walker.advance(stop.last_id - walker.next_id + 1, *stop)
-        broken = pending.check(stop.last_id, {stop.last_id: stop.last_hash})
+        broken = _reach(walker, pending, *stop)
         if broken is not None:
             return broken
     return None
+
+
+def _reach(
+    walker: ChainWalker, pending: _Pending, last_id: int, last_hash: str, at: str
+) -> Break | None:
+    """Advance over the entries up to ``last_id``, found intact in bulk (by the database,
+    or by the second process), and compare the checkpoints over it."""
+    walker.advance(last_id - walker.next_id + 1, last_id, last_hash, at)
+    return pending.check(last_id, {last_id: last_hash})
 
 
 def _walk_page(
@@ -413,9 +421,7 @@ def _checked(
             row = cursor.fetchone()
             if row is None:
                 return None
-        last_id = int(row[0])
-        walker.advance(last_id - walker.next_id + 1, last_id, row[2], at_of(row))
-        broken = pending.check(last_id, {last_id: row[2]})
+        broken = _reach(walker, pending, int(row[0]), row[2], at_of(row))
         if broken is not None:
             return broken
     return None
